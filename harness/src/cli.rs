@@ -1,0 +1,57 @@
+//! Command-line definition and dispatch.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code for a failure (bad input, I/O error).
+pub const EXIT_ERROR: u8 = 1;
+
+/// Benchmark small language models across compression recipes on edge devices.
+#[derive(Debug, Parser)]
+#[command(name = "edgebench", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with model files.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+/// `edgebench models …`
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Models(cmd) => match cmd {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

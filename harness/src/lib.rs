@@ -1,0 +1,7 @@
+//! # edgebench
+//!
+//! The controller: command-line interface, matrix parsing and validation,
+//! deployment to devices, scheduling, the results store and regression
+//! comparison. The `edgebench` binary is a thin shell over this library.
+
+pub mod cli;

@@ -1,0 +1,7 @@
+//! The `edgebench` command-line controller.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    edgebench::cli::main()
+}

@@ -1,0 +1,11 @@
+//! # edgebench-kernels
+//!
+//! The inference kernel edgebench deploys to every device: GGUF model files,
+//! GGML tensor formats and quantization, and matrix kernels with a portable
+//! reference plus x86-64 (AVX2, AVX-512) and aarch64 (NEON, dotprod) paths
+//! selected at run time.
+//!
+//! This crate does no I/O beyond reading and writing model files.
+
+pub mod ops;
+pub mod quant;

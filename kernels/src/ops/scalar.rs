@@ -1,0 +1,74 @@
+//! Portable reference kernels. Plain and obviously correct: every SIMD
+//! kernel is tested against these.
+
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use half::{bf16, f16};
+
+/// f32 weights (little-endian bytes) · f32.
+pub fn dot_f32(w: &[u8], x: &[f32]) -> f32 {
+    assert_eq!(w.len(), x.len() * 4, "dot_f32: length mismatch");
+    w.chunks_exact(4)
+        .zip(x)
+        .map(|(b, &v)| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * v)
+        .sum()
+}
+
+/// f16 weights (little-endian bytes) · f32.
+pub fn dot_f16(w: &[u8], x: &[f32]) -> f32 {
+    assert_eq!(w.len(), x.len() * 2, "dot_f16: length mismatch");
+    w.chunks_exact(2)
+        .zip(x)
+        .map(|(b, &v)| f16::from_le_bytes([b[0], b[1]]).to_f32() * v)
+        .sum()
+}
+
+/// bf16 weights (little-endian bytes) · f32.
+pub fn dot_bf16(w: &[u8], x: &[f32]) -> f32 {
+    assert_eq!(w.len(), x.len() * 2, "dot_bf16: length mismatch");
+    w.chunks_exact(2)
+        .zip(x)
+        .map(|(b, &v)| bf16::from_le_bytes([b[0], b[1]]).to_f32() * v)
+        .sum()
+}
+
+/// Q8_0 · Q8_0: integer dot per block, scaled by both block scales.
+pub fn dot_q8_0(w: &[BlockQ8_0], x: &[BlockQ8_0]) -> f32 {
+    assert_eq!(w.len(), x.len(), "dot_q8_0: length mismatch");
+    let mut sum = 0.0f32;
+    for (a, b) in w.iter().zip(x) {
+        let s: i32 = a.qs.iter().zip(&b.qs).map(|(&p, &q)| p as i32 * q as i32).sum();
+        sum += s as f32 * (a.d.to_f32() * b.d.to_f32());
+    }
+    sum
+}
+
+/// Q4_0 · Q8_0: `d_w * d_x * Σ (q_w - 8) q_x` per block.
+pub fn dot_q4_0(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32 {
+    assert_eq!(w.len(), x.len(), "dot_q4_0: length mismatch");
+    let mut sum = 0.0f32;
+    for (a, b) in w.iter().zip(x) {
+        let mut s = 0i32;
+        for j in 0..16 {
+            let lo = (a.qs[j] & 0x0F) as i32 - 8;
+            let hi = (a.qs[j] >> 4) as i32 - 8;
+            s += lo * b.qs[j] as i32 + hi * b.qs[j + 16] as i32;
+        }
+        sum += s as f32 * (a.d.to_f32() * b.d.to_f32());
+    }
+    sum
+}
+
+/// Q4_1 · Q8_1: `d_w * d_x * Σ q_w q_x + m_w * s_x` per block.
+pub fn dot_q4_1(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32 {
+    assert_eq!(w.len(), x.len(), "dot_q4_1: length mismatch");
+    let mut sum = 0.0f32;
+    for (a, b) in w.iter().zip(x) {
+        let mut s = 0i32;
+        for j in 0..16 {
+            s += (a.qs[j] & 0x0F) as i32 * b.qs[j] as i32
+                + (a.qs[j] >> 4) as i32 * b.qs[j + 16] as i32;
+        }
+        sum += s as f32 * (a.d.to_f32() * b.d.to_f32()) + a.m.to_f32() * b.s.to_f32();
+    }
+    sum
+}

@@ -1,0 +1,79 @@
+//! The table of row-dot kernels for one instruction-set level.
+
+use super::{Isa, scalar};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use std::sync::OnceLock;
+
+/// Dot product of one weight row stored as raw little-endian float bytes
+/// (f32, f16 or bf16) with an f32 activation row of the same length.
+pub type FloatDot = fn(w: &[u8], x: &[f32]) -> f32;
+/// Dot product of a Q8_0 weight row with Q8_0 activations.
+pub type Q8_0Dot = fn(w: &[BlockQ8_0], x: &[BlockQ8_0]) -> f32;
+/// Dot product of a Q4_0 weight row with Q8_0 activations.
+pub type Q4_0Dot = fn(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32;
+/// Dot product of a Q4_1 weight row with Q8_1 activations.
+pub type Q4_1Dot = fn(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32;
+
+/// Row-dot kernels of one [`Isa`]. Every entry is safe to call: a table is
+/// only handed out for a level the running CPU supports.
+///
+/// Callers guarantee matching lengths (`w` holds exactly `x.len()` elements);
+/// kernels may panic otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct DotKernels {
+    /// The level these kernels were written for.
+    pub isa: Isa,
+    /// f32 weights.
+    pub f32: FloatDot,
+    /// f16 weights.
+    pub f16: FloatDot,
+    /// bf16 weights.
+    pub bf16: FloatDot,
+    /// Q8_0 weights × Q8_0 activations.
+    pub q8_0: Q8_0Dot,
+    /// Q4_0 weights × Q8_0 activations.
+    pub q4_0: Q4_0Dot,
+    /// Q4_1 weights × Q8_1 activations.
+    pub q4_1: Q4_1Dot,
+}
+
+impl DotKernels {
+    /// The portable reference kernels.
+    pub const SCALAR: DotKernels = DotKernels {
+        isa: Isa::Scalar,
+        f32: scalar::dot_f32,
+        f16: scalar::dot_f16,
+        bf16: scalar::dot_bf16,
+        q8_0: scalar::dot_q8_0,
+        q4_0: scalar::dot_q4_0,
+        q4_1: scalar::dot_q4_1,
+    };
+
+    /// The kernels for `isa`, or `None` when this CPU cannot run it.
+    pub fn for_isa(isa: Isa) -> Option<DotKernels> {
+        if !isa.is_available() {
+            return None;
+        }
+        match isa {
+            Isa::Scalar => Some(Self::SCALAR),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => super::x86::table(isa),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon | Isa::NeonDotprod => super::aarch64::table(isa),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The best kernels for this CPU, chosen once per process.
+    pub fn best() -> &'static DotKernels {
+        static BEST: OnceLock<DotKernels> = OnceLock::new();
+        BEST.get_or_init(|| {
+            Isa::available()
+                .into_iter()
+                .rev()
+                .find_map(Self::for_isa)
+                .unwrap_or(Self::SCALAR)
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! # edgebench-targets
+//!
+//! Everything that runs on the device under test: the job and result schema
+//! shared with the controller, the measurement protocol, power and memory
+//! meters, hardware counters and device facts, and the small
+//! `edgebench-agent` binary the controller deploys.
+//!
+//! It depends only on the kernel crate and stays pure Rust, so that it
+//! cross-compiles for `aarch64-unknown-linux-gnu` and builds on the device.
