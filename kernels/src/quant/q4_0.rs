@@ -35,7 +35,11 @@ pub fn quantize_q4_0(x: &[f32], out: &mut [BlockQ4_0]) {
 /// # Panics
 /// On a length mismatch.
 pub fn dequantize_q4_0(blocks: &[BlockQ4_0], out: &mut [f32]) {
-    assert_eq!(out.len(), blocks.len() * QK, "dequantize_q4_0: length mismatch");
+    assert_eq!(
+        out.len(),
+        blocks.len() * QK,
+        "dequantize_q4_0: length mismatch"
+    );
     for (b, yb) in blocks.iter().zip(out.chunks_exact_mut(QK)) {
         let d = b.d.to_f32();
         for j in 0..QK / 2 {

@@ -32,7 +32,11 @@ pub fn quantize_q4_1(x: &[f32], out: &mut [BlockQ4_1]) {
 /// # Panics
 /// On a length mismatch.
 pub fn dequantize_q4_1(blocks: &[BlockQ4_1], out: &mut [f32]) {
-    assert_eq!(out.len(), blocks.len() * QK, "dequantize_q4_1: length mismatch");
+    assert_eq!(
+        out.len(),
+        blocks.len() * QK,
+        "dequantize_q4_1: length mismatch"
+    );
     for (b, yb) in blocks.iter().zip(out.chunks_exact_mut(QK)) {
         let d = b.d.to_f32();
         let m = b.m.to_f32();

@@ -46,7 +46,11 @@ pub fn quantize_q8_1(x: &[f32], out: &mut [BlockQ8_1]) {
 /// # Panics
 /// On a length mismatch.
 pub fn dequantize_q8_0(blocks: &[BlockQ8_0], out: &mut [f32]) {
-    assert_eq!(out.len(), blocks.len() * QK, "dequantize_q8_0: length mismatch");
+    assert_eq!(
+        out.len(),
+        blocks.len() * QK,
+        "dequantize_q8_0: length mismatch"
+    );
     for (b, yb) in blocks.iter().zip(out.chunks_exact_mut(QK)) {
         let d = b.d.to_f32();
         for (y, q) in yb.iter_mut().zip(b.qs) {
