@@ -123,4 +123,104 @@ mod tests {
         assert!(table(Isa::Avx2).is_none());
         assert!(table(Isa::Scalar).is_none());
     }
+
+    fn tables() -> Vec<DotKernels> {
+        [Isa::Neon, Isa::NeonDotprod]
+            .into_iter()
+            .filter_map(table)
+            .collect()
+    }
+
+    /// `bytes` copied to offset 1 of a fresh buffer, so it is misaligned for
+    /// every type wider than a byte.
+    fn misaligned(bytes: &[u8]) -> Vec<u8> {
+        let mut v = vec![0u8; bytes.len() + 1];
+        v[1..].copy_from_slice(bytes);
+        v
+    }
+
+    #[test]
+    fn half_rows_at_odd_addresses_and_special_values() {
+        let s = DotKernels::SCALAR;
+        // Subnormals, ±0, the largest finite value and ordinary values, for
+        // every length up to three full 16-element iterations plus tails.
+        let pattern: [u16; 7] = [0x0001, 0x83FF, 0x8000, 0x0000, 0x7BFF, 0x3C00, 0xB555];
+        for k in tables() {
+            for n in 0..56 {
+                let bits: Vec<u16> = (0..n).map(|i| pattern[i % pattern.len()]).collect();
+                let x: Vec<f32> = (0..n).map(|i| 1.0 - i as f32 / 64.0).collect();
+                let w: Vec<u8> = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
+                let w = misaligned(&w);
+                let (w, want16, wantb) = (&w[1..], (s.f16)(&w[1..], &x), (s.bf16)(&w[1..], &x));
+                let (got16, gotb) = ((k.f16)(w, &x), (k.bf16)(w, &x));
+                let tol = 1e-6 * want16.abs().max(1.0);
+                assert!(
+                    (got16 - want16).abs() <= tol,
+                    "{} f16 n={n}: {got16} vs {want16}",
+                    k.isa
+                );
+                let tol = 1e-6 * wantb.abs().max(1.0);
+                assert!(
+                    (gotb - wantb).abs() <= tol,
+                    "{} bf16 n={n}: {gotb} vs {wantb}",
+                    k.isa
+                );
+            }
+            // Infinity and NaN weights propagate as in the reference.
+            for (bits, want_nan) in [(0x7C00u16, false), (0x7E00, true), (0x7C01, true)] {
+                let w: Vec<u8> = (0..19).flat_map(|_| bits.to_le_bytes()).collect();
+                let got = (k.f16)(&w, &[1.0; 19]);
+                assert_eq!(got.is_nan(), want_nan, "{} f16 {bits:#06x}: {got}", k.isa);
+                assert!(
+                    want_nan || got == f32::INFINITY,
+                    "{} f16 {bits:#06x}: {got}",
+                    k.isa
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quantized_rows_at_odd_addresses() {
+        let s = DotKernels::SCALAR;
+        let byte = |i: usize| (i.wrapping_mul(73) % 251) as u8;
+        for k in tables() {
+            for nb in [0usize, 1, 2, 3, 6] {
+                // Scales: small positive halves (0x2xxx); quants: anything.
+                let block = |len: usize, scales: usize| -> Vec<u8> {
+                    (0..nb * len)
+                        .map(|i| {
+                            if i % len < 2 * scales {
+                                [0x66, 0x2A][i % 2]
+                            } else {
+                                byte(i)
+                            }
+                        })
+                        .collect()
+                };
+                let (w8, x8) = (misaligned(&block(34, 1)), misaligned(&block(34, 1)));
+                let (w4, w41, x81) = (
+                    misaligned(&block(18, 1)),
+                    misaligned(&block(20, 2)),
+                    misaligned(&block(36, 2)),
+                );
+                let w8: &[BlockQ8_0] = bytemuck::cast_slice(&w8[1..]);
+                let x8: &[BlockQ8_0] = bytemuck::cast_slice(&x8[1..]);
+                let w4: &[BlockQ4_0] = bytemuck::cast_slice(&w4[1..]);
+                let w41: &[BlockQ4_1] = bytemuck::cast_slice(&w41[1..]);
+                let x81: &[BlockQ8_1] = bytemuck::cast_slice(&x81[1..]);
+                let close = |got: f32, want: f32, what: &str| {
+                    let tol = 1e-5 * want.abs().max(1.0);
+                    assert!(
+                        (got - want).abs() <= tol,
+                        "{} {what} nb={nb}: {got} vs {want}",
+                        k.isa
+                    );
+                };
+                close((k.q8_0)(w8, x8), (s.q8_0)(w8, x8), "q8_0");
+                close((k.q4_0)(w4, x8), (s.q4_0)(w4, x8), "q4_0");
+                close((k.q4_1)(w41, x81), (s.q4_1)(w41, x81), "q4_1");
+            }
+        }
+    }
 }
