@@ -1,12 +1,12 @@
-//! The few instructions the kernels need that `core::arch::aarch64` does not
-//! offer on the workspace's minimum Rust version, as one-instruction inline
-//! assembly helpers.
+//! The few instructions the kernels need that stable `core::arch::aarch64`
+//! does not offer for the workspace's declared `rust-version`, as
+//! one-instruction inline assembly helpers.
 //!
 //! - `fcvtl`/`fcvtl2`/`fcvt` (f16 → f32): base Armv8-A floating point and
 //!   Advanced SIMD; no FEAT_FP16 needed (that extension adds f16
 //!   *arithmetic*). The intrinsics `vcvt_f32_f16`/`vcvt_high_f32_f16` and the
-//!   `float16x4_t` types are only stable since Rust 1.94, newer than the
-//!   declared `rust-version`.
+//!   `float16x4_t` types are stable only since Rust 1.94, newer than the
+//!   declared `rust-version` (clippy's `incompatible_msrv` rejects them).
 //! - `sdot` (Armv8.2 dotprod): `vdotq_s32` is still unstable
 //!   (`stdarch_neon_dotprod`).
 //!
