@@ -66,8 +66,9 @@ fn q8_0_ramp() {
     assert_eq!(b[2..], RAMP_Q.map(|q| q.wrapping_neg() as u8));
     // Dequantized: q · 0.244140625 (the f16 scale), exact in f32.
     let y = dequant(GgmlType::Q8_0, &block(GgmlType::Q8_0, &x));
-    assert_eq!(y[31], 127.0 * 0.244_140_625);
-    assert_eq!(y[1], 4.0 * 0.244_140_625);
+    let d16 = 125.0 / 512.0; // 0x33D0 = (1 + 976/1024) · 2^-3
+    assert_eq!(y[31], 127.0 * d16);
+    assert_eq!(y[1], 4.0 * d16);
 }
 
 /// amax = 127 makes d = 1 (0x3C00) and 1/d = 1, so x·(1/d) = x exactly and
