@@ -22,10 +22,11 @@ pub const K_SCALE_SIZE: usize = 12;
 pub struct F16Bytes(pub [u8; 2]);
 
 impl F16Bytes {
-    /// Encodes `v` with round-to-nearest-even, as ggml's `GGML_FP32_TO_FP16`.
+    /// Encodes `v` with round-to-nearest-even, as ggml's `GGML_FP32_TO_FP16`
+    /// (NaN included: see [`f32_to_f16_bits`](super::f32_to_f16_bits)).
     #[inline]
     pub fn from_f32(v: f32) -> Self {
-        Self(f16::from_f32(v).to_le_bytes())
+        Self(super::f32_to_f16_bits(v).to_le_bytes())
     }
     /// Decodes to f32 (exact).
     #[inline]

@@ -9,11 +9,18 @@ use super::{BlockQ4_1, F16Bytes, QK};
 pub fn quantize_q4_1(x: &[f32], out: &mut [BlockQ4_1]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q4_1: length mismatch");
     for (xb, yb) in x.chunks_exact(QK).zip(out.iter_mut()) {
+        // ggml's `if (v < min) min = v; if (v > max) max = v;`: the first of
+        // equal values wins, so `[0.0, -0.0]` keeps `+0.0` as the minimum
+        // (`f32::min` may return either zero), and NaNs are skipped.
         let mut min = f32::MAX;
         let mut max = -f32::MAX;
         for &v in xb {
-            min = min.min(v);
-            max = max.max(v);
+            if v < min {
+                min = v;
+            }
+            if v > max {
+                max = v;
+            }
         }
         let d = (max - min) / 15.0;
         let id = if d != 0.0 { 1.0 / d } else { 0.0 };

@@ -2,6 +2,14 @@
 
 use super::{BlockQ8_0, BlockQ8_1, F16Bytes, QK, round_half_away};
 
+/// ggml's `amax = MAX(amax, fabsf(v))` with `MAX(a, b) = a > b ? a : b`,
+/// NaN behaviour included (a NaN is taken, then replaced by the next value).
+#[inline]
+fn block_amax(xb: &[f32]) -> f32 {
+    xb.iter()
+        .fold(0.0f32, |m, v| if m > v.abs() { m } else { v.abs() })
+}
+
 /// Quantizes `x` (length a multiple of 32) into `out`, one block per 32
 /// values, exactly as ggml's `quantize_row_q8_0_ref`.
 ///
@@ -10,7 +18,7 @@ use super::{BlockQ8_0, BlockQ8_1, F16Bytes, QK, round_half_away};
 pub fn quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
     for (xb, yb) in x.chunks_exact(QK).zip(out.iter_mut()) {
-        let amax = xb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let amax = block_amax(xb);
         let d = amax / 127.0;
         let id = if d != 0.0 { 1.0 / d } else { 0.0 };
         yb.d = F16Bytes::from_f32(d);
@@ -28,7 +36,7 @@ pub fn quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
 pub fn quantize_q8_1(x: &[f32], out: &mut [BlockQ8_1]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q8_1: length mismatch");
     for (xb, yb) in x.chunks_exact(QK).zip(out.iter_mut()) {
-        let amax = xb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let amax = block_amax(xb);
         let d = amax / 127.0;
         let id = if d != 0.0 { 1.0 / d } else { 0.0 };
         yb.d = F16Bytes::from_f32(d);
