@@ -28,8 +28,18 @@ fn every_value() -> Vec<(String, Value)> {
         ("a.u32", Value::Array(ArrayValue::U32(vec![7; 5]))),
         ("a.i32", Value::Array(ArrayValue::I32(vec![-3, 3, 0]))),
         ("a.f32", Value::Array(ArrayValue::F32(vec![0.5, -0.25]))),
-        ("a.bool", Value::Array(ArrayValue::Bool(vec![true, false, true]))),
-        ("a.str", Value::Array(ArrayValue::String(vec!["".into(), "<s>".into(), "ü".into()]))),
+        (
+            "a.bool",
+            Value::Array(ArrayValue::Bool(vec![true, false, true])),
+        ),
+        (
+            "a.str",
+            Value::Array(ArrayValue::String(vec![
+                "".into(),
+                "<s>".into(),
+                "ü".into(),
+            ])),
+        ),
         ("a.u64", Value::Array(ArrayValue::U64(vec![u64::MAX, 0]))),
         ("a.i64", Value::Array(ArrayValue::I64(vec![i64::MIN, 1]))),
         ("a.f64", Value::Array(ArrayValue::F64(vec![1e300, -0.0]))),
@@ -49,7 +59,9 @@ fn every_value() -> Vec<(String, Value)> {
 }
 
 fn tensor_bytes(n: usize, seed: u8) -> Vec<u8> {
-    (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 fn sample_writer(alignment: Option<u32>) -> GgufWriter<'static> {
@@ -60,12 +72,24 @@ fn sample_writer(alignment: Option<u32>) -> GgufWriter<'static> {
     for (k, v) in every_value() {
         w.add_metadata(k, v).unwrap();
     }
-    w.add_tensor("tok_embd.weight", &[64, 3], GgmlType::Q8_0, tensor_bytes(34 * 6, 1))
+    w.add_tensor(
+        "tok_embd.weight",
+        &[64, 3],
+        GgmlType::Q8_0,
+        tensor_bytes(34 * 6, 1),
+    )
+    .unwrap();
+    w.add_tensor("norm.weight", &[5], GgmlType::F32, tensor_bytes(20, 2))
         .unwrap();
-    w.add_tensor("norm.weight", &[5], GgmlType::F32, tensor_bytes(20, 2)).unwrap();
-    w.add_tensor("blk.0.ffn.weight", &[256, 2], GgmlType::Q4_K, tensor_bytes(288, 3))
+    w.add_tensor(
+        "blk.0.ffn.weight",
+        &[256, 2],
+        GgmlType::Q4_K,
+        tensor_bytes(288, 3),
+    )
+    .unwrap();
+    w.add_tensor("x", &[32, 1, 2, 1], GgmlType::Q4_1, tensor_bytes(40, 4))
         .unwrap();
-    w.add_tensor("x", &[32, 1, 2, 1], GgmlType::Q4_1, tensor_bytes(40, 4)).unwrap();
     w
 }
 
@@ -96,9 +120,19 @@ fn tensors_round_trip_with_alignment_padding() {
         // llama.cpp pads after every tensor, the last one included.
         assert_eq!(bytes.len() as u64 % a, 0);
         let expect = [
-            ("tok_embd.weight", vec![64, 3], GgmlType::Q8_0, tensor_bytes(204, 1)),
+            (
+                "tok_embd.weight",
+                vec![64, 3],
+                GgmlType::Q8_0,
+                tensor_bytes(204, 1),
+            ),
             ("norm.weight", vec![5], GgmlType::F32, tensor_bytes(20, 2)),
-            ("blk.0.ffn.weight", vec![256, 2], GgmlType::Q4_K, tensor_bytes(288, 3)),
+            (
+                "blk.0.ffn.weight",
+                vec![256, 2],
+                GgmlType::Q4_K,
+                tensor_bytes(288, 3),
+            ),
             ("x", vec![32, 1, 2, 1], GgmlType::Q4_1, tensor_bytes(40, 4)),
         ];
         assert_eq!(file.tensors().len(), expect.len());
@@ -151,8 +185,14 @@ fn typed_getters() {
     assert_eq!(file.get_f32("t.f32").unwrap(), Some(-1.5e-7));
     assert_eq!(file.get_bool("t.bool").unwrap(), Some(true));
     assert_eq!(file.get_str("t.empty_string").unwrap(), Some(""));
-    assert_eq!(file.get_str_array("a.str").unwrap().map(<[_]>::len), Some(3));
-    assert_eq!(file.get_f32_array("a.f32").unwrap(), Some(&[0.5, -0.25][..]));
+    assert_eq!(
+        file.get_str_array("a.str").unwrap().map(<[_]>::len),
+        Some(3)
+    );
+    assert_eq!(
+        file.get_f32_array("a.f32").unwrap(),
+        Some(&[0.5, -0.25][..])
+    );
     assert!(matches!(
         file.get_u32("t.i8"),
         Err(GgufError::OutOfRange { value: -7, .. })
@@ -163,11 +203,18 @@ fn typed_getters() {
     ));
     assert!(matches!(
         file.get_str("t.u32"),
-        Err(GgufError::WrongType { found: ValueType::U32, expected: "str", .. })
+        Err(GgufError::WrongType {
+            found: ValueType::U32,
+            expected: "str",
+            ..
+        })
     ));
     assert!(matches!(
         file.get_str_array("a.u8"),
-        Err(GgufError::WrongType { found: ValueType::Array, .. })
+        Err(GgufError::WrongType {
+            found: ValueType::Array,
+            ..
+        })
     ));
 }
 
@@ -175,8 +222,14 @@ fn typed_getters() {
 fn writer_rejects_inconsistent_input() {
     let mut w = GgufWriter::new();
     w.add_metadata("k", Value::U8(1)).unwrap();
-    assert!(matches!(w.add_metadata("k", Value::U8(2)), Err(GgufError::DuplicateKey { .. })));
-    assert!(matches!(w.add_metadata("", Value::U8(2)), Err(GgufError::EmptyKey { .. })));
+    assert!(matches!(
+        w.add_metadata("k", Value::U8(2)),
+        Err(GgufError::DuplicateKey { .. })
+    ));
+    assert!(matches!(
+        w.add_metadata("", Value::U8(2)),
+        Err(GgufError::EmptyKey { .. })
+    ));
     for bad in [Value::U32(0), Value::U32(48), Value::U64(32)] {
         assert!(matches!(
             w.add_metadata("general.alignment", bad),
@@ -193,7 +246,10 @@ fn writer_rejects_inconsistent_input() {
     ];
     for (name, dims, dtype, len) in bad_tensors {
         let r = w.add_tensor(name, dims, dtype, vec![0; len]);
-        assert!(matches!(r, Err(GgufError::InvalidTensor { .. })), "{name}: {r:?}");
+        assert!(
+            matches!(r, Err(GgufError::InvalidTensor { .. })),
+            "{name}: {r:?}"
+        );
     }
     w.add_tensor("t", &[1], GgmlType::F32, vec![0; 4]).unwrap();
     assert!(matches!(

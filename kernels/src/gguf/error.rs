@@ -13,7 +13,9 @@ pub enum GgufError {
     #[error("i/o error")]
     Io(#[from] std::io::Error),
     /// The input ends before a fixed-size field.
-    #[error("truncated file: {what} needs {needed} bytes at offset {offset}, only {available} left")]
+    #[error(
+        "truncated file: {what} needs {needed} bytes at offset {offset}, only {available} left"
+    )]
     Truncated {
         /// The field being read.
         what: &'static str,
@@ -25,7 +27,7 @@ pub enum GgufError {
         available: u64,
     },
     /// The file does not start with `GGUF`.
-    #[error("bad magic {found:02x?} at offset 0, expected \"GGUF\"")]
+    #[error("bad magic \"{}\" at offset 0, expected \"GGUF\"", found.escape_ascii())]
     BadMagic {
         /// The first four bytes.
         found: [u8; 4],
@@ -110,7 +112,9 @@ pub enum GgufError {
         offset: u64,
     },
     /// A zero dimension, or dimensions whose product or byte size overflows.
-    #[error("tensor '{name}' has invalid dimensions {dims:?} at offset {offset} (zero or overflowing)")]
+    #[error(
+        "tensor '{name}' has invalid dimensions {dims:?} at offset {offset} (zero or overflowing)"
+    )]
     InvalidDims {
         /// Tensor name.
         name: String,
@@ -176,7 +180,9 @@ pub enum GgufError {
         offset: u64,
     },
     /// `general.alignment` is not a nonzero power of two stored as u32.
-    #[error("bad general.alignment {value} at offset {offset}: must be a nonzero power of two of type u32")]
+    #[error(
+        "bad general.alignment {value} at offset {offset}: must be a nonzero power of two of type u32"
+    )]
     BadAlignment {
         /// The value found, rendered.
         value: String,
@@ -218,7 +224,9 @@ pub enum GgufError {
         offset: u64,
     },
     /// A typed getter found an integer that does not fit the requested type.
-    #[error("metadata key '{key}' (at offset {offset}) holds {value}, which does not fit {expected}")]
+    #[error(
+        "metadata key '{key}' (at offset {offset}) holds {value}, which does not fit {expected}"
+    )]
     OutOfRange {
         /// The key.
         key: String,

@@ -225,7 +225,10 @@ fn read_tensor_info(c: &mut Cursor<'_>) -> Result<(TensorInfo, InfoOffsets), Ggu
 
     let n_elements = dims
         .iter()
-        .try_fold(1u64, |acc, &d| if d == 0 { None } else { acc.checked_mul(d) })
+        .try_fold(
+            1u64,
+            |acc, &d| if d == 0 { None } else { acc.checked_mul(d) },
+        )
         .filter(|&n| n <= i64::MAX as u64);
     let Some(n_elements) = n_elements else {
         return Err(GgufError::InvalidDims {

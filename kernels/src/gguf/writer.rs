@@ -96,7 +96,10 @@ impl<'a> GgufWriter<'a> {
         }
         let n_elements = dims
             .iter()
-            .try_fold(1u64, |acc, &d| if d == 0 { None } else { acc.checked_mul(d) })
+            .try_fold(
+                1u64,
+                |acc, &d| if d == 0 { None } else { acc.checked_mul(d) },
+            )
             .filter(|&n| n <= i64::MAX as u64)
             .ok_or_else(|| invalid(format!("invalid dimensions {dims:?}")))?;
         if dims[0] % dtype.block_size() as u64 != 0 {
