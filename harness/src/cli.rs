@@ -1,6 +1,8 @@
 //! Command-line definition and dispatch.
 
 use clap::{Parser, Subcommand};
+
+use crate::commands::models_inspect::{self, InspectArgs};
 use std::process::ExitCode;
 
 /// Exit code for a failure (bad input, I/O error).
@@ -25,7 +27,11 @@ pub enum Command {
 
 /// `edgebench models …`
 #[derive(Debug, Subcommand)]
-pub enum ModelsCommand {}
+pub enum ModelsCommand {
+    /// Summarize a GGUF model file: architecture, hyperparameters, tokenizer,
+    /// tensor types, parameter count and sizes.
+    Inspect(InspectArgs),
+}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
@@ -41,7 +47,10 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Models(cmd) => match cmd {},
+        Command::Models(ModelsCommand::Inspect(args)) => {
+            models_inspect::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

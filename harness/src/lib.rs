@@ -5,3 +5,4 @@
 //! comparison. The `edgebench` binary is a thin shell over this library.
 
 pub mod cli;
+pub mod commands;

@@ -1,0 +1,3 @@
+//! One module per subcommand: argument types and the code that runs them.
+
+pub mod models_inspect;
