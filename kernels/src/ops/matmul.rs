@@ -98,7 +98,7 @@ impl Matmul {
         y: &mut [f32],
     ) -> Result<(), OpsError> {
         let (rows, cols) = (w.rows(), w.cols());
-        let expected = n.checked_mul(cols).unwrap_or(usize::MAX);
+        let expected = n.saturating_mul(cols);
         if x.len() != expected {
             return Err(OpsError::ActivationLength {
                 batch: n,
@@ -107,7 +107,7 @@ impl Matmul {
                 actual: x.len(),
             });
         }
-        let expected = n.checked_mul(rows).unwrap_or(usize::MAX);
+        let expected = n.saturating_mul(rows);
         if y.len() != expected {
             return Err(OpsError::OutputLength {
                 batch: n,
