@@ -34,7 +34,7 @@ impl<'a> WeightMatrix<'a> {
             return Err(OpsError::EmptyMatrix { dtype, rows, cols });
         }
         let block = dtype.block_size();
-        if cols % block != 0 {
+        if !cols.is_multiple_of(block) {
             return Err(OpsError::PartialBlock { dtype, cols, block });
         }
         let expected = (cols / block)

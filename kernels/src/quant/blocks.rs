@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn blocks_view_unaligned_bytes() {
-        let bytes = vec![0u8; 1 + 2 * 34];
+        let bytes = [0u8; 1 + 2 * 34];
         let blocks: &[BlockQ8_0] = bytemuck::try_cast_slice(&bytes[1..]).unwrap();
         assert_eq!(blocks.len(), 2);
     }
