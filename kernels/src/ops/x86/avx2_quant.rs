@@ -93,24 +93,51 @@ pub(super) unsafe fn dot_q8_0(w: &[BlockQ8_0], x: &[BlockQ8_0]) -> f32 {
     hsum_ps(_mm256_add_ps(acc[0], acc[1]))
 }
 
-/// Q4_0 · Q8_0: nibbles minus 8, then the same integer path as Q8_0.
+/// One Q4_0 block's contribution: nibbles minus 8, then the Q8_0 path.
+///
+/// # Safety
+/// AVX2, FMA and F16C must be available.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn fma_q4_0(a: &BlockQ4_0, b: &BlockQ8_0, acc: __m256) -> __m256 {
+    // SAFETY: blocks hold 16 packed and 32 quant bytes.
+    let (qw, qx) = unsafe { (unpack_nibbles(a.qs.as_ptr()), load32(b.qs.as_ptr())) };
+    let qw = _mm256_sub_epi8(qw, _mm256_set1_epi8(8));
+    _mm256_fmadd_ps(scale_product(a.d, b.d), dot_i8x32(qw, qx), acc)
+}
+
+/// Q4_0 · Q8_0.
 ///
 /// # Safety
 /// AVX2, FMA and F16C must be available. `w.len() == x.len()`.
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) unsafe fn dot_q4_0(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32 {
-    let mut acc = [_mm256_setzero_ps(); 2];
-    let eight = _mm256_set1_epi8(8);
-    for (i, (a, b)) in w.iter().zip(x).enumerate() {
-        // SAFETY: blocks hold 16 packed and 32 quant bytes; features enabled.
+    let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    for (a, b) in w.chunks_exact(2).zip(x.chunks_exact(2)) {
+        // SAFETY: features enabled on this function.
         unsafe {
-            let qw = _mm256_sub_epi8(unpack_nibbles(a.qs.as_ptr()), eight);
-            let qx = load32(b.qs.as_ptr());
-            let k = i & 1;
-            acc[k] = _mm256_fmadd_ps(scale_product(a.d, b.d), dot_i8x32(qw, qx), acc[k]);
+            acc0 = fma_q4_0(&a[0], &b[0], acc0);
+            acc1 = fma_q4_0(&a[1], &b[1], acc1);
         }
     }
-    hsum_ps(_mm256_add_ps(acc[0], acc[1]))
+    if let (Some(a), true) = (w.last(), w.len() % 2 == 1) {
+        // SAFETY: features enabled on this function; `x` is as long as `w`.
+        acc0 = unsafe { fma_q4_0(a, &x[w.len() - 1], acc0) };
+    }
+    hsum_ps(_mm256_add_ps(acc0, acc1))
+}
+
+/// One Q4_1 block's `d_w d_x Σ q_w q_x` (the `m_w s_x` term is separate).
+///
+/// # Safety
+/// AVX2, FMA and F16C must be available.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn fma_q4_1(a: &BlockQ4_1, b: &BlockQ8_1, acc: __m256) -> __m256 {
+    // SAFETY: blocks hold 16 packed and 32 quant bytes.
+    let (qw, qx) = unsafe { (unpack_nibbles(a.qs.as_ptr()), load32(b.qs.as_ptr())) };
+    let p = sum_pairs(_mm256_maddubs_epi16(qw, qx));
+    _mm256_fmadd_ps(scale_product(a.d, b.d), p, acc)
 }
 
 /// Q4_1 · Q8_1: unsigned nibbles straight into `maddubs`, plus `m_w · s_x`.
@@ -119,18 +146,21 @@ pub(super) unsafe fn dot_q4_0(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32 {
 /// AVX2, FMA and F16C must be available. `w.len() == x.len()`.
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) unsafe fn dot_q4_1(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32 {
-    let mut acc = [_mm256_setzero_ps(); 2];
+    let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut summs = 0.0f32;
-    for (i, (a, b)) in w.iter().zip(x).enumerate() {
-        // SAFETY: blocks hold 16 packed and 32 quant bytes; features enabled.
+    for (a, b) in w.chunks_exact(2).zip(x.chunks_exact(2)) {
+        // SAFETY: features enabled on this function.
         unsafe {
-            let qw = unpack_nibbles(a.qs.as_ptr());
-            let qx = load32(b.qs.as_ptr());
-            let k = i & 1;
-            let p = sum_pairs(_mm256_maddubs_epi16(qw, qx));
-            acc[k] = _mm256_fmadd_ps(scale_product(a.d, b.d), p, acc[k]);
+            acc0 = fma_q4_1(&a[0], &b[0], acc0);
+            acc1 = fma_q4_1(&a[1], &b[1], acc1);
         }
+    }
+    if let (Some(a), true) = (w.last(), w.len() % 2 == 1) {
+        // SAFETY: features enabled on this function; `x` is as long as `w`.
+        acc0 = unsafe { fma_q4_1(a, &x[w.len() - 1], acc0) };
+    }
+    for (a, b) in w.iter().zip(x) {
         summs += _mm256_cvtss_f32(scale_product(a.m, b.s));
     }
-    hsum_ps(_mm256_add_ps(acc[0], acc[1])) + summs
+    hsum_ps(_mm256_add_ps(acc0, acc1)) + summs
 }
