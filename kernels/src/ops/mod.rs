@@ -3,11 +3,19 @@
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
+mod error;
 mod isa;
+mod matmul;
+pub mod pool;
 pub mod scalar;
 mod table;
+mod weights;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
+pub use error::OpsError;
 pub use isa::Isa;
+pub use matmul::Matmul;
+pub use pool::ThreadPool;
 pub use table::{DotKernels, FloatDot, Q4_0Dot, Q4_1Dot, Q8_0Dot};
+pub use weights::WeightMatrix;

@@ -1,0 +1,325 @@
+//! A persistent thread pool for data-parallel kernel calls.
+//!
+//! Decode runs a matrix-vector product hundreds of times per token, so a
+//! call must cost microseconds, not a thread spawn. Workers are created once;
+//! a call publishes a job (a borrowed closure on the caller's stack), bumps
+//! an epoch counter and joins in itself. Chunks are handed out with one
+//! `fetch_add` each, so faster threads take more. Idle workers spin briefly
+//! on the epoch (the next call usually follows within microseconds) and
+//! then sleep on a condvar, so an idle pool burns no core.
+//!
+//! This module holds all of the kernel drivers' lifetime-erasing `unsafe`:
+//! the job pointer outlives nothing because [`ThreadPool::run`] does not
+//! return before every worker has checked out of the job, and
+//! [`ColumnTile`] hands out disjoint column ranges of one output matrix.
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+/// How long an idle thread spins before it sleeps.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// One call's work, living on the caller's stack for the call's duration.
+struct Job<'a> {
+    /// Runs chunk `i`.
+    f: &'a (dyn Fn(usize) + Sync),
+    n_chunks: usize,
+    next: AtomicUsize,
+    /// Workers that have not yet checked out of this job.
+    pending: AtomicUsize,
+    /// The first panic payload, re-raised on the calling thread.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    caller: Thread,
+}
+
+impl Job<'_> {
+    /// Takes and runs chunks until none are left.
+    fn work(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Relaxed);
+            if i >= self.n_chunks {
+                return;
+            }
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| (self.f)(i))) {
+                // Stop handing out chunks; the call fails as a whole.
+                self.next.store(self.n_chunks, Relaxed);
+                let mut slot = self.panic.lock().unwrap_or_else(PoisonError::into_inner);
+                slot.get_or_insert(p);
+            }
+        }
+    }
+}
+
+/// State shared by the pool handle and its workers.
+struct Shared {
+    /// Bumped once per call (and once at shutdown).
+    epoch: AtomicUsize,
+    /// The current job, type- and lifetime-erased (see [`ThreadPool::run`]).
+    job: AtomicPtr<Job<'static>>,
+    shutdown: AtomicBool,
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+/// Spins on `done` for at most [`SPIN`]; true when it became true.
+fn spin_until(done: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if done() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() > SPIN {
+            return done();
+        }
+    }
+}
+
+fn worker(shared: Arc<Shared>) {
+    let mut seen = 0usize;
+    loop {
+        let fresh = || shared.epoch.load(SeqCst) != seen;
+        if !spin_until(fresh) {
+            let mut guard = shared.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            shared.sleepers.fetch_add(1, SeqCst);
+            while !fresh() {
+                guard = shared
+                    .wake
+                    .wait(guard)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            shared.sleepers.fetch_sub(1, SeqCst);
+        }
+        seen = shared.epoch.load(SeqCst);
+        if shared.shutdown.load(SeqCst) {
+            return;
+        }
+        // SAFETY: a new epoch was published after the job pointer was
+        // stored, and `run` keeps the job alive until this worker has
+        // decremented `pending` below; nothing here touches the job after.
+        let job = unsafe { &*shared.job.load(SeqCst) };
+        job.work();
+        let caller = job.caller.clone();
+        if job.pending.fetch_sub(1, AcqRel) == 1 {
+            caller.unpark();
+        }
+    }
+}
+
+/// A fixed set of threads (the caller included) that run data-parallel calls.
+pub struct ThreadPool {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl ThreadPool {
+    /// A pool running calls on `threads` threads: the calling thread plus
+    /// `threads - 1` workers (a value of 0 is treated as 1).
+    ///
+    /// # Errors
+    /// When the operating system refuses to start a thread.
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            epoch: AtomicUsize::new(0),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            shutdown: AtomicBool::new(false),
+            sleepers: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+        });
+        let mut pool = ThreadPool {
+            shared,
+            workers: Vec::new(),
+        };
+        for i in 1..threads.max(1) {
+            let s = Arc::clone(&pool.shared);
+            let h = thread::Builder::new()
+                .name(format!("edgebench-kernel-{i}"))
+                .spawn(move || worker(s))?;
+            pool.workers.push(h);
+        }
+        Ok(pool)
+    }
+
+    /// Threads taking part in a call, the caller included.
+    pub fn threads(&self) -> usize {
+        self.workers.len() + 1
+    }
+
+    /// Runs `f(i)` for every `i` in `0..n_chunks`, spread over the pool's
+    /// threads, and returns when all have finished.
+    ///
+    /// # Panics
+    /// Re-raises on the calling thread the first panic of any `f(i)`; the
+    /// remaining chunks are skipped and the pool stays usable.
+    pub fn run(&mut self, n_chunks: usize, f: &(dyn Fn(usize) + Sync)) {
+        let job = Job {
+            f,
+            n_chunks,
+            next: AtomicUsize::new(0),
+            pending: AtomicUsize::new(self.workers.len()),
+            panic: Mutex::new(None),
+            caller: thread::current(),
+        };
+        if self.workers.is_empty() || n_chunks <= 1 {
+            job.work();
+        } else {
+            // `&mut self` makes calls exclusive, so every worker has checked
+            // out of the previous job and no one reads the old pointer.
+            let erased = &job as *const Job<'_> as *mut Job<'static>;
+            self.shared.job.store(erased, SeqCst);
+            self.publish();
+            job.work();
+            if !spin_until(|| job.pending.load(Acquire) == 0) {
+                while job.pending.load(Acquire) != 0 {
+                    thread::park();
+                }
+            }
+        }
+        let panic = job
+            .panic
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = panic {
+            resume_unwind(p);
+        }
+    }
+
+    /// Starts a new epoch and wakes sleeping workers.
+    fn publish(&self) {
+        self.shared.epoch.fetch_add(1, SeqCst);
+        // A worker increments `sleepers` under the lock before its last
+        // epoch check, so either it sees the new epoch or we see it asleep.
+        if self.shared.sleepers.load(SeqCst) > 0 {
+            let _guard = self
+                .shared
+                .lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            self.shared.wake.notify_all();
+        }
+    }
+
+    /// Splits the columns of the row-major `rows × cols` matrix `out` into
+    /// tiles of `tile_cols` columns (the last may be narrower) and runs `f`
+    /// on each tile in parallel.
+    ///
+    /// # Panics
+    /// If `out.len() != rows * cols` or `tile_cols == 0`, and re-raises a
+    /// panic of `f`.
+    pub fn for_each_column_tile<T: Send>(
+        &mut self,
+        out: &mut [T],
+        rows: usize,
+        cols: usize,
+        tile_cols: usize,
+        f: &(dyn Fn(ColumnTile<'_, T>) + Sync),
+    ) {
+        assert_eq!(out.len(), rows * cols, "output is not rows × cols");
+        assert!(tile_cols > 0, "tile width must be positive");
+        let base = SendPtr(out.as_mut_ptr());
+        let n_tiles = cols.div_ceil(tile_cols);
+        self.run(n_tiles, &|t| {
+            let start = t * tile_cols;
+            let tile = ColumnTile {
+                base: base.get(),
+                stride: cols,
+                start,
+                width: tile_cols.min(cols - start),
+                rows,
+                _out: PhantomData,
+            };
+            f(tile)
+        });
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, SeqCst);
+        self.publish();
+        for h in self.workers.drain(..) {
+            // A worker never panics outside `catch_unwind`; nothing to report.
+            let _ = h.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("threads", &self.threads())
+            .finish()
+    }
+}
+
+/// A raw pointer that may cross threads (the tiles it feeds are disjoint).
+struct SendPtr<T>(*mut T);
+impl<T> Clone for SendPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SendPtr<T> {}
+// SAFETY: only used to build `ColumnTile`s over disjoint columns of a buffer
+// of `T: Send`, exclusively borrowed for the whole parallel call.
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+/// Columns `start .. start + width` of every row of an output matrix; no
+/// other tile of the same call overlaps them.
+pub struct ColumnTile<'a, T> {
+    base: *mut T,
+    stride: usize,
+    start: usize,
+    width: usize,
+    rows: usize,
+    _out: PhantomData<&'a mut [T]>,
+}
+
+impl<T> ColumnTile<'_, T> {
+    /// The first column of this tile.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Columns in this tile.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Rows of the matrix.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// This tile's part of row `r`.
+    ///
+    /// # Panics
+    /// If `r >= self.rows()`.
+    pub fn row_mut(&mut self, r: usize) -> &mut [T] {
+        assert!(r < self.rows, "row {r} out of {} rows", self.rows);
+        // SAFETY: `base` points at a live `rows × stride` buffer borrowed
+        // mutably for the tile's lifetime; this tile's column range is
+        // inside the row and disjoint from every other tile's, and `&mut
+        // self` prevents two live slices from the same tile.
+        unsafe {
+            std::slice::from_raw_parts_mut(self.base.add(r * self.stride + self.start), self.width)
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! `Matmul::matvec` and `Matmul::matmul` for every compute format, every
+//! available instruction-set level and several thread counts, on odd shapes,
+//! against a naive f64 reference on the dequantized weights.
+
+use bytemuck::Zeroable;
+use edgebench_kernels::ops::{DotKernels, Isa, Matmul, OpsError, WeightMatrix};
+use edgebench_kernels::quant::{
+    BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, dequantize_q4_0, dequantize_q8_0,
+    quantize_q4_0, quantize_q4_1, quantize_q8_0, quantize_q8_1,
+};
+use half::{bf16, f16};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const FORMATS: [GgmlType; 6] = [
+    GgmlType::F32,
+    GgmlType::F16,
+    GgmlType::BF16,
+    GgmlType::Q8_0,
+    GgmlType::Q4_0,
+    GgmlType::Q4_1,
+];
+/// rows × cols: one row, one block, odd row counts around the 16-row groups
+/// and the thread counts.
+const SHAPES: [(usize, usize); 8] = [
+    (1, 32),
+    (2, 32),
+    (33, 64),
+    (17, 96),
+    (3, 320),
+    (50, 32),
+    (129, 160),
+    (16, 64),
+];
+
+fn random(rng: &mut StdRng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+}
+
+/// Stores `w` (rows × cols) in `dtype`.
+fn encode(dtype: GgmlType, w: &[f32]) -> Vec<u8> {
+    match dtype {
+        GgmlType::F32 => w.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        GgmlType::F16 => w
+            .iter()
+            .flat_map(|&v| f16::from_f32(v).to_le_bytes())
+            .collect(),
+        GgmlType::BF16 => w
+            .iter()
+            .flat_map(|&v| bf16::from_f32(v).to_le_bytes())
+            .collect(),
+        GgmlType::Q8_0 => {
+            let mut b = vec![BlockQ8_0::zeroed(); w.len() / QK];
+            quantize_q8_0(w, &mut b);
+            bytemuck::cast_slice(&b).to_vec()
+        }
+        GgmlType::Q4_0 => {
+            let mut b = vec![BlockQ4_0::zeroed(); w.len() / QK];
+            quantize_q4_0(w, &mut b);
+            bytemuck::cast_slice(&b).to_vec()
+        }
+        GgmlType::Q4_1 => {
+            let mut b = vec![BlockQ4_1::zeroed(); w.len() / QK];
+            quantize_q4_1(w, &mut b);
+            bytemuck::cast_slice(&b).to_vec()
+        }
+        other => unreachable!("{other} is not a compute format"),
+    }
+}
+
+/// Naive reference for one weight row (raw bytes) and one activation row:
+/// (value, sum of absolute products for the tolerance).
+fn reference(dtype: GgmlType, w: &[u8], x: &[f32]) -> (f64, f64) {
+    let n = x.len();
+    let nb = n / QK.max(1);
+    let dot = |a: &[f32], b: &[f32]| {
+        a.iter().zip(b).fold((0.0f64, 0.0f64), |(s, m), (&p, &q)| {
+            let t = p as f64 * q as f64;
+            (s + t, m + t.abs())
+        })
+    };
+    let x8 = || {
+        let mut q = vec![BlockQ8_0::zeroed(); nb];
+        quantize_q8_0(x, &mut q);
+        let mut d = vec![0.0; n];
+        dequantize_q8_0(&q, &mut d);
+        d
+    };
+    match dtype {
+        GgmlType::F32 => {
+            let wf: Vec<f32> = w
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            dot(&wf, x)
+        }
+        GgmlType::F16 => {
+            let wf: Vec<f32> = w
+                .chunks_exact(2)
+                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect();
+            dot(&wf, x)
+        }
+        GgmlType::BF16 => {
+            let wf: Vec<f32> = w
+                .chunks_exact(2)
+                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect();
+            dot(&wf, x)
+        }
+        GgmlType::Q8_0 => {
+            let mut wf = vec![0.0; n];
+            dequantize_q8_0(bytemuck::cast_slice(w), &mut wf);
+            dot(&wf, &x8())
+        }
+        GgmlType::Q4_0 => {
+            let mut wf = vec![0.0; n];
+            dequantize_q4_0(bytemuck::cast_slice(w), &mut wf);
+            dot(&wf, &x8())
+        }
+        GgmlType::Q4_1 => {
+            // Q8_1 carries the activations' sum as the f16 `s`, which the
+            // weights' minimum multiplies: Σ (d·q)(d_x·q_x) + m·s per block.
+            let wb: &[BlockQ4_1] = bytemuck::cast_slice(w);
+            let mut xq = vec![BlockQ8_1::zeroed(); nb];
+            quantize_q8_1(x, &mut xq);
+            let (mut s, mut m) = (0.0f64, 0.0f64);
+            for (a, b) in wb.iter().zip(&xq) {
+                let (d, dx) = (a.d.to_f32() as f64, b.d.to_f32() as f64);
+                for j in 0..QK {
+                    let q = if j < 16 {
+                        a.qs[j] & 0x0F
+                    } else {
+                        a.qs[j - 16] >> 4
+                    };
+                    let t = d * q as f64 * dx * b.qs[j] as f64;
+                    s += t;
+                    m += t.abs();
+                }
+                let t = a.m.to_f32() as f64 * b.s.to_f32() as f64;
+                s += t;
+                m += t.abs();
+            }
+            (s, m)
+        }
+        other => unreachable!("{other} is not a compute format"),
+    }
+}
+
+fn drivers() -> Vec<Matmul> {
+    let mut out = Vec::new();
+    // Levels whose table is not written yet are skipped, not failed.
+    let levels = Isa::available()
+        .into_iter()
+        .filter(|&i| DotKernels::for_isa(i).is_some());
+    for isa in levels {
+        for threads in [1, 2, 3] {
+            out.push(Matmul::with_isa(isa, threads).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn matvec_and_matmul_match_the_reference() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut drivers = drivers();
+    for dtype in FORMATS {
+        for (rows, cols) in SHAPES {
+            let bytes = encode(dtype, &random(&mut rng, rows * cols));
+            let w = WeightMatrix::new(dtype, rows, cols, &bytes).unwrap();
+            let rb = w.row_bytes();
+            for n in [1, 2, 5] {
+                let x = random(&mut rng, n * cols);
+                for m in &mut drivers {
+                    let what = format!(
+                        "{dtype} {rows}x{cols} n={n} {} threads={}",
+                        m.isa(),
+                        m.threads()
+                    );
+                    let mut y = vec![f32::NAN; n * rows];
+                    m.matmul(&w, &x, n, &mut y).unwrap();
+                    for i in 0..n {
+                        let xi = &x[i * cols..(i + 1) * cols];
+                        let mut yi = vec![f32::NAN; rows];
+                        m.matvec(&w, xi, &mut yi).unwrap();
+                        assert_eq!(
+                            &y[i * rows..(i + 1) * rows],
+                            &yi[..],
+                            "{what}: matmul row {i} != matvec"
+                        );
+                        for (r, &got) in yi.iter().enumerate() {
+                            let (want, mag) = reference(dtype, &bytes[r * rb..(r + 1) * rb], xi);
+                            let tol = 1e-5 * mag + 1e-6;
+                            assert!(
+                                (got as f64 - want).abs() <= tol,
+                                "{what}: y[{i}][{r}] = {got}, reference {want} (tol {tol})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unaligned_weight_bytes_work() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let mut m = Matmul::new(2).unwrap();
+    for dtype in FORMATS {
+        let (rows, cols) = (19, 64);
+        let bytes = encode(dtype, &random(&mut rng, rows * cols));
+        let mut shifted = vec![0u8; bytes.len() + 1];
+        shifted[1..].copy_from_slice(&bytes);
+        let x = random(&mut rng, cols);
+        let (mut a, mut b) = (vec![0.0; rows], vec![0.0; rows]);
+        m.matvec(
+            &WeightMatrix::new(dtype, rows, cols, &bytes).unwrap(),
+            &x,
+            &mut a,
+        )
+        .unwrap();
+        m.matvec(
+            &WeightMatrix::new(dtype, rows, cols, &shifted[1..]).unwrap(),
+            &x,
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(a, b, "{dtype}");
+    }
+}
+
+#[test]
+fn bad_shapes_are_typed_errors() {
+    let bytes = vec![0u8; 4 * 34];
+    let err = |r: Result<WeightMatrix<'_>, OpsError>| r.unwrap_err();
+    assert!(matches!(
+        err(WeightMatrix::new(GgmlType::Q4_K, 1, 256, &bytes)),
+        OpsError::UnsupportedType {
+            dtype: GgmlType::Q4_K
+        }
+    ));
+    assert!(matches!(
+        err(WeightMatrix::new(GgmlType::Q8_0, 0, 32, &bytes)),
+        OpsError::EmptyMatrix { rows: 0, .. }
+    ));
+    assert!(matches!(
+        err(WeightMatrix::new(GgmlType::Q8_0, 2, 48, &bytes)),
+        OpsError::PartialBlock {
+            cols: 48,
+            block: 32,
+            ..
+        }
+    ));
+    let e = err(WeightMatrix::new(GgmlType::Q8_0, 3, 32, &bytes));
+    assert!(
+        matches!(
+            e,
+            OpsError::ByteCount {
+                expected: 102,
+                actual: 136,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("q8_0") && e.to_string().contains("3 × 32"),
+        "{e}"
+    );
+    assert!(matches!(
+        err(WeightMatrix::new(GgmlType::F32, usize::MAX, 2, &bytes)),
+        OpsError::ByteCount {
+            expected: usize::MAX,
+            ..
+        }
+    ));
+
+    let w = WeightMatrix::new(GgmlType::Q8_0, 2, 64, &bytes).unwrap();
+    let mut m = Matmul::new(2).unwrap();
+    let mut y = vec![0.0; 2];
+    assert!(matches!(
+        m.matvec(&w, &[0.0; 63], &mut y),
+        Err(OpsError::ActivationLength {
+            expected: 64,
+            actual: 63,
+            ..
+        })
+    ));
+    assert!(matches!(
+        m.matvec(&w, &[0.0; 64], &mut y[..1]),
+        Err(OpsError::OutputLength {
+            expected: 2,
+            actual: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        m.matmul(&w, &[0.0; 128], 3, &mut [0.0; 6]),
+        Err(OpsError::ActivationLength {
+            batch: 3,
+            expected: 192,
+            ..
+        })
+    ));
+    m.matmul(&w, &[], 0, &mut []).unwrap();
+
+    let missing = [Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDotprod]
+        .into_iter()
+        .find(|i| !i.is_available());
+    if let Some(isa) = missing {
+        assert!(matches!(
+            Matmul::with_isa(isa, 1),
+            Err(OpsError::IsaUnavailable { .. })
+        ));
+    }
+}
