@@ -102,7 +102,7 @@ impl<'a> GgufWriter<'a> {
             )
             .filter(|&n| n <= i64::MAX as u64)
             .ok_or_else(|| invalid(format!("invalid dimensions {dims:?}")))?;
-        if dims[0] % dtype.block_size() as u64 != 0 {
+        if !dims[0].is_multiple_of(dtype.block_size() as u64) {
             return Err(invalid(format!(
                 "row length {} is not a multiple of the {dtype} block size {}",
                 dims[0],

@@ -85,7 +85,7 @@ pub fn can_quantize(dtype: GgmlType) -> bool {
 /// blocks, [`QuantError::TooLarge`] when the size overflows `usize`.
 pub fn quantized_len(dtype: GgmlType, elements: usize) -> Result<usize, QuantError> {
     let block_size = dtype.block_size();
-    if elements % block_size != 0 {
+    if !elements.is_multiple_of(block_size) {
         return Err(QuantError::NotBlockMultiple {
             dtype,
             elements,
