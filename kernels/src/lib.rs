@@ -8,5 +8,6 @@
 //! This crate does no I/O beyond reading and writing model files.
 
 pub mod gguf;
+pub mod model;
 pub mod ops;
 pub mod quant;
