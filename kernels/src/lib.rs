@@ -7,6 +7,7 @@
 //!
 //! This crate does no I/O beyond reading and writing model files.
 
+pub mod eval;
 pub mod gguf;
 pub mod model;
 pub mod ops;

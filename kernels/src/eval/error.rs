@@ -1,0 +1,56 @@
+//! The error type for accuracy evaluation.
+
+use crate::model::ModelError;
+
+/// Everything that can go wrong evaluating perplexity or comparing recipes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The context is too small to score anything.
+    #[error("context of {ctx} tokens is too small: at least 4 are needed")]
+    ContextTooSmall {
+        /// The context asked for.
+        ctx: usize,
+    },
+    /// The text is shorter than one window.
+    #[error(
+        "the evaluation text has {n_tokens} tokens, fewer than one window of {ctx} (use a longer text or a smaller context)"
+    )]
+    TextTooShort {
+        /// Tokens in the text.
+        n_tokens: usize,
+        /// The window length.
+        ctx: usize,
+    },
+    /// A model returned logits of the wrong size.
+    #[error("{what} returned {found} logits, expected {expected}")]
+    LogitsShape {
+        /// Which model.
+        what: &'static str,
+        /// Values returned.
+        found: usize,
+        /// Values expected.
+        expected: usize,
+    },
+    /// The two models being compared have different vocabularies.
+    #[error("vocabularies differ: {test} tokens under test, {reference} in the reference")]
+    VocabMismatch {
+        /// Vocabulary of the model under test.
+        test: usize,
+        /// Vocabulary of the reference.
+        reference: usize,
+    },
+    /// A logit is NaN or infinite.
+    #[error("{what} produced a non-finite logit at window {window}, position {position}")]
+    NonFinite {
+        /// Which model.
+        what: &'static str,
+        /// The window index.
+        window: usize,
+        /// Position inside the window.
+        position: usize,
+    },
+    /// Running a model failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
