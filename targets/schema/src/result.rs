@@ -1,0 +1,288 @@
+//! [`JobResult`]: what the agent reports for one job. Every metric is either
+//! present or `null` with a reason; a failure is a result with a status and
+//! an error, never a missing line.
+
+use serde::{Deserialize, Serialize};
+
+use crate::job::{check_version, parse};
+use crate::{AccuracyReport, SCHEMA_VERSION, SchemaError, Summary};
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Measured.
+    Ok,
+    /// The job could not run (bad job, missing file, hash mismatch, ...).
+    Failed,
+    /// Killed for lack of memory.
+    Oom,
+    /// Did not finish in time.
+    Timeout,
+    /// The device could not be reached.
+    Unreachable,
+    /// The device cannot run it (unknown recipe, architecture, ...).
+    Unsupported,
+    /// Not run, with the reason in `error` (e.g. does not fit in memory).
+    Skipped,
+}
+
+impl Status {
+    /// The lower-case name used in JSON, CSV and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Oom => "oom",
+            Status::Timeout => "timeout",
+            Status::Unreachable => "unreachable",
+            Status::Unsupported => "unsupported",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// The agent that produced a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AgentInfo {
+    /// Agent version.
+    pub version: String,
+    /// Git revision the agent was built from.
+    pub git_revision: String,
+    /// Target triple it was built for.
+    pub target: String,
+    /// Kernel instruction set chosen at run time (`avx2`, `neon-dotprod`, ...).
+    pub isa: String,
+}
+
+/// The model as loaded with the recipe applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ModelReport {
+    /// The GGUF file's path on the device.
+    pub path: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The file's size in bytes.
+    pub file_bytes: u64,
+    /// The canonical recipe.
+    pub recipe: String,
+    /// Parameters after the recipe (pruning shrinks them).
+    pub parameters: u64,
+    /// Bytes of the tensors in the recipe's formats: what a GGUF of this
+    /// recipe weighs on disk (without metadata).
+    pub recipe_bytes: u64,
+    /// Seconds to load the file and apply the recipe.
+    pub load_seconds: f64,
+}
+
+/// One measured repetition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepSample {
+    /// Seconds from the start of the prefill to the first generated token.
+    pub ttft_s: f64,
+    /// Prompt tokens per second.
+    pub prefill_tps: f64,
+    /// Generated tokens per second (after the first).
+    pub decode_tps: f64,
+    /// Seconds for the whole repetition.
+    pub e2e_s: f64,
+    /// Latency of every decoded token, milliseconds.
+    pub token_ms: Vec<f64>,
+    /// Joules over the repetition, when a meter measured it.
+    pub energy_j: Option<f64>,
+    /// Joules of the prefill phase.
+    pub prefill_energy_j: Option<f64>,
+    /// Joules of the decode phase.
+    pub decode_energy_j: Option<f64>,
+    /// Instructions retired, when counters are available.
+    pub instructions: Option<u64>,
+    /// CPU cycles.
+    pub cycles: Option<u64>,
+    /// Cache misses.
+    pub cache_misses: Option<u64>,
+}
+
+/// Latency summaries over the measured repetitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Time to first token, seconds.
+    pub ttft_s: Summary,
+    /// Prefill tokens per second.
+    pub prefill_tps: Summary,
+    /// Decode tokens per second.
+    pub decode_tps: Summary,
+    /// End-to-end seconds per repetition.
+    pub e2e_s: Summary,
+    /// Per-token decode latency over all repetitions, milliseconds.
+    pub token_ms: Summary,
+}
+
+/// Memory of the agent process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MemoryReport {
+    /// Peak resident set (VmHWM), KiB.
+    pub peak_rss_kib: u64,
+    /// Anonymous resident memory at the end, KiB (heap: converted weights,
+    /// KV cache, scratch).
+    pub rss_anon_kib: Option<u64>,
+    /// File-backed resident memory at the end, KiB (memory-mapped weights).
+    pub rss_file_kib: Option<u64>,
+}
+
+/// Energy, when a meter measured it; otherwise every figure is `null` and
+/// `reason` says why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EnergyReport {
+    /// The meter used (`rapl`, `ina219`, `hwmon:VDD_IN`, ...) or `none`.
+    pub meter: String,
+    /// Why there is no energy figure, or what limits it.
+    pub reason: Option<String>,
+    /// Power samples per second, for sampling meters.
+    pub sample_hz: Option<f64>,
+    /// Idle power before the repetitions, watts.
+    pub idle_power_w: Option<f64>,
+    /// Joules per inference (one repetition).
+    pub energy_j: Option<Summary>,
+    /// Joules per inference above idle power.
+    pub energy_above_idle_j: Option<Summary>,
+    /// Millijoules per generated token (decode phase).
+    pub decode_mj_per_token: Option<Summary>,
+    /// Joules of the prefill phase.
+    pub prefill_energy_j: Option<Summary>,
+    /// Average power during the repetitions, watts.
+    pub avg_power_w: Option<Summary>,
+    /// Samples dropped or late (sampling meters).
+    pub dropped_samples: u64,
+}
+
+/// Hardware counters per repetition, or `null` with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CounterReport {
+    /// Why counters are missing (`not supported`, `not permitted`, ...).
+    pub reason: Option<String>,
+    /// Instructions per repetition.
+    pub instructions: Option<Summary>,
+    /// Cycles per repetition.
+    pub cycles: Option<Summary>,
+    /// Cache misses per repetition.
+    pub cache_misses: Option<Summary>,
+}
+
+/// Whether the measurement can be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validity {
+    /// `false` when any reason below applies.
+    pub valid: bool,
+    /// Why not (throttling, under-voltage, swap, dropped samples, too few
+    /// repetitions, thermal gate timeout).
+    pub reasons: Vec<String>,
+}
+
+impl Default for Validity {
+    fn default() -> Self {
+        Validity {
+            valid: true,
+            reasons: Vec::new(),
+        }
+    }
+}
+
+impl Validity {
+    /// Records a reason the result cannot be trusted.
+    pub fn invalidate(&mut self, reason: impl Into<String>) {
+        self.valid = false;
+        self.reasons.push(reason.into());
+    }
+}
+
+/// Everything reported about one job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The job's cell id (empty when the job could not be read).
+    pub cell_id: String,
+    /// How it ended.
+    pub status: Status,
+    /// What went wrong, for any status but `ok`.
+    pub error: Option<String>,
+    /// The agent.
+    pub agent: AgentInfo,
+    /// Device facts (CPU, cores, governor, frequency, kernel, temperatures,
+    /// throttling) as the agent's probe reports them.
+    pub device: serde_json::Value,
+    /// The model and recipe.
+    pub model: Option<ModelReport>,
+    /// Threads, prompt and generated tokens actually used.
+    pub workload: Option<Workload>,
+    /// Latency summaries.
+    pub latency: Option<LatencyReport>,
+    /// Memory.
+    pub memory: Option<MemoryReport>,
+    /// Energy.
+    pub energy: Option<EnergyReport>,
+    /// Hardware counters.
+    pub counters: Option<CounterReport>,
+    /// Accuracy against the reference (joined by the controller).
+    pub accuracy: Option<AccuracyReport>,
+    /// Validity of the measurement.
+    pub validity: Validity,
+    /// Warm-up repetitions run.
+    pub warmup_reps: u32,
+    /// Every measured repetition.
+    pub reps: Vec<RepSample>,
+}
+
+/// The workload of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workload {
+    /// Kernel threads.
+    pub threads: u32,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Generated tokens.
+    pub gen_tokens: u32,
+}
+
+impl JobResult {
+    /// A result that says only that the job failed, and why.
+    pub fn failure(cell_id: impl Into<String>, status: Status, error: impl Into<String>) -> Self {
+        JobResult {
+            schema_version: SCHEMA_VERSION,
+            cell_id: cell_id.into(),
+            status,
+            error: Some(error.into()),
+            agent: AgentInfo::default(),
+            device: serde_json::Value::Null,
+            model: None,
+            workload: None,
+            latency: None,
+            memory: None,
+            energy: None,
+            counters: None,
+            accuracy: None,
+            validity: Validity {
+                valid: false,
+                reasons: vec![status.name().to_owned()],
+            },
+            warmup_reps: 0,
+            reps: Vec::new(),
+        }
+    }
+
+    /// Parses a result, checking the schema version first.
+    ///
+    /// # Errors
+    /// [`SchemaError::Version`] or [`SchemaError::Json`].
+    pub fn from_json(text: &str) -> Result<JobResult, SchemaError> {
+        check_version("result", text)?;
+        parse("result", text)
+    }
+
+    /// The result as one line of JSON.
+    pub fn to_json(&self) -> String {
+        // Non-finite floats are the only failure; they serialize as null
+        // in serde_json, so this cannot fail for these types.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
