@@ -26,9 +26,11 @@ fn err_of(edit: impl Fn(&mut serde_json::Value)) -> String {
     Job::from_json(&v.to_string()).unwrap_err().to_string()
 }
 
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 #[test]
 fn bad_jobs_name_the_field() {
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|v| v["threads"] = 0.into()), "'threads'"),
         (
             Box::new(|v| v["prompt_tokens"] = 0.into()),
