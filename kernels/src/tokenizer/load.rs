@@ -1,8 +1,7 @@
 //! Validating a [`Vocab`] and building the lookup tables of a [`Tokenizer`].
 
-use std::collections::HashMap;
-
 use super::error::TokenizerError;
+use super::hash::FastMap;
 use super::unicode::{byte_to_char_table, char_to_byte};
 use super::vocab::{TokenType, TokenizerModel, Vocab, parse_byte_token};
 use super::{MergeTable, Tokenizer};
@@ -82,7 +81,7 @@ impl Tokenizer {
         }
 
         let types: Vec<TokenType> = (0..n).map(|id| vocab.token_type(id)).collect();
-        let mut token_to_id = HashMap::with_capacity(n);
+        let mut token_to_id = FastMap::with_capacity_and_hasher(n, Default::default());
         for (id, text) in vocab.tokens.iter().enumerate() {
             token_to_id.insert(text.clone(), id as u32);
         }
@@ -175,9 +174,9 @@ fn check_len(
 /// pair appears twice the first (highest-priority) rule wins.
 fn build_merges(
     rules: &[String],
-    token_to_id: &HashMap<String, u32>,
+    token_to_id: &FastMap<String, u32>,
 ) -> Result<MergeTable, TokenizerError> {
-    let mut merges = HashMap::with_capacity(rules.len());
+    let mut merges = MergeTable::with_capacity_and_hasher(rules.len(), Default::default());
     let mut joined = String::new();
     for (index, rule) in rules.iter().enumerate() {
         let split = rule

@@ -37,6 +37,7 @@ mod decode;
 mod encode;
 mod error;
 mod gguf;
+mod hash;
 mod load;
 mod pretok;
 mod special;
@@ -49,11 +50,11 @@ pub use error::TokenizerError;
 pub use pretok::PreTokenizer;
 pub use vocab::{TokenType, TokenizerModel, Vocab};
 
-use std::collections::HashMap;
+use hash::FastMap;
 
 /// Byte-level BPE merge rules: `(left, right)` token ids → `(rank, merged
 /// token id)`.
-type MergeTable = HashMap<(u32, u32), (u32, u32)>;
+type MergeTable = FastMap<(u32, u32), (u32, u32)>;
 
 /// A tokenizer: validated vocabulary tables plus the encoding options read
 /// from the metadata. Cheap to share across threads (`&self` everywhere).
@@ -67,7 +68,7 @@ pub struct Tokenizer {
     /// SentencePiece scores (empty for byte-level BPE).
     scores: Vec<f32>,
     /// Token text → id; for repeated texts the last id wins, as in llama.cpp.
-    token_to_id: HashMap<String, u32>,
+    token_to_id: FastMap<String, u32>,
     /// `(left, right)` → `(rank, merged)` (byte-level BPE).
     merges: MergeTable,
     /// The token for each byte value: its GPT-2 alphabet char (byte-level

@@ -204,7 +204,7 @@ pub(crate) fn split_llama3(
         // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
         let space = c == ' ';
         let mut f2 = if space { cur.class(pos + 1) } else { f };
-        if !(f2.is_whitespace() || f2.is_letter() || f2.is_number()) {
+        if f2.is_other() {
             pos += usize::from(space);
             while f2.is_other() {
                 pos += 1;
