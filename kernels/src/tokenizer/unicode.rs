@@ -70,7 +70,8 @@ impl CptClass {
             | GeneralCategory::Format
             | GeneralCategory::PrivateUse
             | GeneralCategory::Surrogate => Cat::Control,
-            GeneralCategory::Unassigned => Cat::Undefined,
+            // `GeneralCategory` is non-exhaustive: anything new is treated
+            // as unassigned.
             _ => Cat::Undefined,
         };
         Self {

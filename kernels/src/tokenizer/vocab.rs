@@ -129,6 +129,8 @@ impl Vocab {
     /// A vocabulary with llama.cpp's defaults for the optional keys:
     /// `add_bos` is true for `llama` and for the `llama3` pre-tokenizer,
     /// `add_space_prefix` is true for `llama`; everything else is empty.
+    /// When `add_bos` is true, set `bos_id` (or clear `add_bos`) before
+    /// building the [`Tokenizer`](super::Tokenizer).
     pub fn new(model: TokenizerModel, pre: PreTokenizer, tokens: Vec<String>) -> Self {
         let spm = model == TokenizerModel::LlamaSpm;
         Self {
