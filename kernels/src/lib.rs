@@ -3,7 +3,8 @@
 //! The inference kernel edgebench deploys to every device: GGUF model files,
 //! GGML tensor formats and quantization, and matrix kernels with a portable
 //! reference plus x86-64 (AVX2, AVX-512) and aarch64 (NEON, dotprod) paths
-//! selected at run time.
+//! selected at run time, and the text tokenizers (GPT-2 byte-level BPE and
+//! SentencePiece-style BPE) that turn prompts into token ids and back.
 //!
 //! This crate does no I/O beyond reading and writing model files.
 
@@ -12,3 +13,4 @@ pub mod gguf;
 pub mod model;
 pub mod ops;
 pub mod quant;
+pub mod tokenizer;
