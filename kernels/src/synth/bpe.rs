@@ -138,7 +138,14 @@ pub fn train(corpus: &str, max_tokens: usize) -> Trained {
     }
     let mut words: Vec<(Vec<u32>, u64)> = counts
         .into_iter()
-        .map(|(w, n)| (w.bytes().map(|b| byte_id[usize::from(b)]).collect::<Vec<u32>>(), n))
+        .map(|(w, n)| {
+            (
+                w.bytes()
+                    .map(|b| byte_id[usize::from(b)])
+                    .collect::<Vec<u32>>(),
+                n,
+            )
+        })
         .filter(|(syms, _)| syms.len() > 1)
         .collect();
 
@@ -230,7 +237,11 @@ mod tests {
     fn training_merges_frequent_pairs_first() {
         let t = train("low low low lower lowest", 300);
         assert_eq!(t.merges[0], "l o");
-        assert!(t.tokens.contains(&"Ġlow".to_string()), "{:?}", &t.tokens[256..]);
+        assert!(
+            t.tokens.contains(&"Ġlow".to_string()),
+            "{:?}",
+            &t.tokens[256..]
+        );
         let t = train("ab ab", 256);
         assert!(t.merges.is_empty());
         assert_eq!(t.tokens.len(), 256);

@@ -120,15 +120,17 @@ pub fn generate(preset: Preset, seed: u64) -> Result<SynthModel, SynthError> {
     let config = config_of(&spec);
     config.validate()?;
     let vocab = Vocab::train(spec.n_vocab)?;
-    let mut metadata = llama_metadata(preset, seed, &spec);
-    metadata.extend(vocab.metadata());
+    let metadata = all_metadata(preset, seed, &vocab);
 
     let layout = layout(&spec);
     let data = generate_all(&layout, seed);
     let mut tensors = TensorSet::new();
     let mut order = Vec::with_capacity(layout.len());
     for ((name, dims, _), bytes) in layout.into_iter().zip(data) {
-        tensors.insert(name.clone(), Tensor::owned(&name, GgmlType::F32, dims, bytes)?);
+        tensors.insert(
+            name.clone(),
+            Tensor::owned(&name, GgmlType::F32, dims, bytes)?,
+        );
         order.push(name);
     }
     Ok(SynthModel {
@@ -140,6 +142,22 @@ pub fn generate(preset: Preset, seed: u64) -> Result<SynthModel, SynthError> {
         tensors,
         order,
     })
+}
+
+/// The metadata of the model of `preset` from `seed` (hyperparameters and
+/// tokenizer), without generating any weights.
+///
+/// # Errors
+/// As [`generate`].
+pub fn metadata(preset: Preset, seed: u64) -> Result<Vec<(String, Value)>, SynthError> {
+    let vocab = Vocab::train(preset.spec().n_vocab)?;
+    Ok(all_metadata(preset, seed, &vocab))
+}
+
+fn all_metadata(preset: Preset, seed: u64, vocab: &Vocab) -> Vec<(String, Value)> {
+    let mut md = llama_metadata(preset, seed, &preset.spec());
+    md.extend(vocab.metadata());
+    md
 }
 
 /// Generates the model of `preset` from `seed` and writes it to `path`.

@@ -34,7 +34,7 @@ mod weights;
 
 pub use bpe::{byte_symbol, gpt2_byte_order, pretokenize};
 pub use error::SynthError;
-pub use generate::{SynthModel, Written, generate, write};
+pub use generate::{SynthModel, Written, generate, metadata, write};
 pub use preset::{Preset, PresetSpec};
 pub use rng::{Rng, derive_seed, splitmix64};
 pub use vocab::{CORPUS, END_OF_TEXT, TokenType, Vocab};

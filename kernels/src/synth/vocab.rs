@@ -62,10 +62,7 @@ impl Vocab {
     pub fn train(n_vocab: usize) -> Result<Self, SynthError> {
         const MIN: usize = 257;
         if n_vocab < MIN {
-            return Err(SynthError::VocabTooSmall {
-                n_vocab,
-                min: MIN,
-            });
+            return Err(SynthError::VocabTooSmall { n_vocab, min: MIN });
         }
         let trained = bpe::train(CORPUS, n_vocab - 1);
         let mut tokens = trained.tokens;
