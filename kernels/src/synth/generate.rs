@@ -1,4 +1,4 @@
-//! [`generate`] and [`write`]: a whole synthetic model, in memory or as a
+//! [`generate`] and [`write()`]: a whole synthetic model, in memory or as a
 //! GGUF file.
 
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ pub struct SynthModel {
     order: Vec<String>,
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Written {
