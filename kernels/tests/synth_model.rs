@@ -226,3 +226,11 @@ fn unwritable_paths_are_an_error_naming_the_path() {
     assert!(err.to_string().contains("m.gguf"), "{err}");
     assert!(!path.exists());
 }
+
+#[test]
+fn directories_and_empty_paths_are_refused() {
+    for path in [std::env::temp_dir(), PathBuf::new()] {
+        let err = synth::write(Preset::Tiny, 0, &path).unwrap_err();
+        assert!(matches!(err, SynthError::Write { .. }), "{err:?}");
+    }
+}

@@ -234,6 +234,15 @@ mod tests {
     }
 
     #[test]
+    fn pretokenizer_pieces_cover_the_text_exactly() {
+        let text = super::super::CORPUS;
+        let pieces = pretokenize(text);
+        assert_eq!(pieces.concat(), text);
+        assert!(pieces.iter().all(|p| !p.is_empty()));
+        assert!(pieces.contains(&" lighthouse") && pieces.contains(&" 1852"));
+    }
+
+    #[test]
     fn training_merges_frequent_pairs_first() {
         let t = train("low low low lower lowest", 300);
         assert_eq!(t.merges[0], "l o");

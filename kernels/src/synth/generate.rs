@@ -88,12 +88,12 @@ impl SynthModel {
     /// # Errors
     /// [`SynthError::Write`] naming `path`.
     pub fn write_to_path(&self, path: &Path) -> Result<u64, SynthError> {
+        let tmp = partial_path(path)?;
         let writer = self.to_writer()?;
         let fail = |source| SynthError::Write {
             path: path.to_owned(),
             source,
         };
-        let tmp = partial_path(path);
         let result = writer
             .write_to_path(&tmp)
             .and_then(|n| std::fs::rename(&tmp, path).map(|()| n).map_err(Into::into));
@@ -104,10 +104,24 @@ impl SynthModel {
     }
 }
 
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_owned()).unwrap_or_default();
-    name.push(".partial");
-    path.with_file_name(name)
+/// The temporary name `path` is written under; an error when `path` cannot
+/// name a file (a directory, or empty).
+fn partial_path(path: &Path) -> Result<PathBuf, SynthError> {
+    match path.file_name() {
+        Some(name) if !path.is_dir() => {
+            let mut name = name.to_owned();
+            name.push(".partial");
+            Ok(path.with_file_name(name))
+        }
+        _ => Err(SynthError::Write {
+            path: path.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a file name (a directory, or empty)",
+            )
+            .into(),
+        }),
+    }
 }
 
 /// Generates the model of `preset` from `seed`, in memory.
@@ -165,6 +179,8 @@ fn all_metadata(preset: Preset, seed: u64, vocab: &Vocab) -> Vec<(String, Value)
 /// # Errors
 /// As [`generate`] and [`SynthModel::write_to_path`].
 pub fn write(preset: Preset, seed: u64, path: impl AsRef<Path>) -> Result<Written, SynthError> {
+    // Fail before the (possibly long) generation when the path is unusable.
+    partial_path(path.as_ref())?;
     let model = generate(preset, seed)?;
     let bytes = model.write_to_path(path.as_ref())?;
     Ok(Written {
