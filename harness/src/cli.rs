@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::models_inspect::{self, InspectArgs};
+use crate::commands::models_synth::{self, SynthArgs};
 use std::process::ExitCode;
 
 /// Exit code for a failure (bad input, I/O error).
@@ -31,6 +32,9 @@ pub enum ModelsCommand {
     /// Summarize a GGUF model file: architecture, hyperparameters, tokenizer,
     /// tensor types, parameter count and sizes.
     Inspect(InspectArgs),
+    /// Write a synthetic Llama-architecture GGUF model (random weights with
+    /// realistic statistics and a real byte-level BPE tokenizer).
+    Synth(SynthArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -49,6 +53,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Models(ModelsCommand::Inspect(args)) => {
             models_inspect::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Synth(args)) => {
+            models_synth::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,10 +1,17 @@
 //! # edgebench-kernels
 //!
-//! The inference kernel edgebench deploys to every device: GGUF model files,
-//! GGML tensor formats and quantization, and matrix kernels with a portable
-//! reference plus x86-64 (AVX2, AVX-512) and aarch64 (NEON, dotprod) paths
-//! selected at run time, and the text tokenizers (GPT-2 byte-level BPE and
-//! SentencePiece-style BPE) that turn prompts into token ids and back.
+//! The inference kernel edgebench deploys to every device:
+//!
+//! - [`gguf`]: GGUF model files, read over a memory map and written;
+//! - [`quant`]: GGML tensor formats and their quantizers;
+//! - [`ops`]: matrix kernels, a portable reference plus x86-64 (AVX2,
+//!   AVX-512) and aarch64 (NEON, dotprod) paths selected at run time;
+//! - [`model`]: Llama-family hyperparameters, tensors and the forward pass;
+//! - [`tokenizer`]: GPT-2 byte-level BPE and SentencePiece-style BPE from
+//!   GGUF metadata;
+//! - [`eval`]: perplexity, KL divergence and top-1 agreement;
+//! - [`synth`]: deterministic synthetic models, so everything runs with no
+//!   download.
 //!
 //! This crate does no I/O beyond reading and writing model files.
 
@@ -13,4 +20,5 @@ pub mod gguf;
 pub mod model;
 pub mod ops;
 pub mod quant;
+pub mod synth;
 pub mod tokenizer;
