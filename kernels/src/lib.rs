@@ -11,3 +11,4 @@ pub mod gguf;
 pub mod model;
 pub mod ops;
 pub mod quant;
+pub mod recipe;
