@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::models_inspect::{self, InspectArgs};
+use crate::commands::models_quantize::{self, QuantizeArgs};
 use std::process::ExitCode;
 
 /// Exit code for a failure (bad input, I/O error).
@@ -31,6 +32,9 @@ pub enum ModelsCommand {
     /// Summarize a GGUF model file: architecture, hyperparameters, tokenizer,
     /// tensor types, parameter count and sizes.
     Inspect(InspectArgs),
+    /// Apply a compression recipe (quantization, pruning) to a GGUF model
+    /// and write the result as GGUF.
+    Quantize(QuantizeArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -49,6 +53,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Models(ModelsCommand::Inspect(args)) => {
             models_inspect::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Quantize(args)) => {
+            models_quantize::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
     }

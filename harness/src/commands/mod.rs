@@ -1,3 +1,4 @@
 //! One module per subcommand: argument types and the code that runs them.
 
 pub mod models_inspect;
+pub mod models_quantize;
