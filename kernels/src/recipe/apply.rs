@@ -58,6 +58,22 @@ struct Done {
 /// A tensor already in its target format and not pruned is reused without a
 /// copy. Tensors outside the Llama family's names are kept as they are.
 ///
+/// - Heads: a query head's importance is `‖its attn_q rows‖ + ‖its
+///   attn_output columns‖`. With grouped-query attention every key/value
+///   group keeps its `max(1, round((1 - r) · group))` most important query
+///   heads (so `n_head` stays a multiple of `n_head_kv`); without it, whole
+///   heads go (their `attn_k`/`attn_v` rows count towards the importance).
+///   Biases lose the same entries; `head_dim` is unchanged and set
+///   explicitly in the new configuration.
+/// - FFN: channel `j`'s importance is `‖ffn_gate row j‖ · ‖ffn_up row j‖ ·
+///   ‖ffn_down column j‖`; every block keeps the same number of channels,
+///   `round((1 - r) · n_ff)` rounded to a multiple of 32.
+/// - Sparsity: per block matrix, the `⌊r · n⌋` weights of smallest magnitude
+///   become zero ([`prune_smallest`]).
+///
+/// Rows that are not whole blocks of the requested format are stored in
+/// [`fitting_format`] and listed in the report's fallbacks.
+///
 /// # Errors
 /// [`RecipeError::MissingTensor`] or [`RecipeError::BadShape`] for tensors
 /// the pruning needs, [`RecipeError::PrunesEverything`] when FFN pruning

@@ -5,8 +5,7 @@
 //!
 //! A [`Recipe`] has a canonical text form that is its name, e.g. `q4_0`,
 //! `q4_0+heads25`, `q8_0+sparse50` or `q4_0+token_embd=q8_0+output=q8_0`
-//! (grammar in [`Recipe`]'s module docs); it parses back with
-//! [`str::parse`].
+//! (grammar in [`Recipe`]); it parses back with [`str::parse`].
 //!
 //! ```
 //! use edgebench_kernels::recipe::Recipe;

@@ -1,23 +1,5 @@
 //! [`Recipe`] and [`Scheme`]: what a compression recipe asks for, and its
 //! canonical text form.
-//!
-//! Grammar (case-insensitive; the canonical form is lower case):
-//!
-//! ```text
-//! recipe   = scheme *( "+" modifier )
-//! scheme   = "f32" | "f16" | "bf16" | "q8_0" | "q4_0" | "q4_1"
-//! modifier = "heads" PCT        ; attention-head pruning
-//!          | "ffn" PCT          ; feed-forward channel pruning
-//!          | "sparse" PCT       ; unstructured magnitude pruning
-//!          | CLASS "=" scheme   ; format of one tensor class
-//! PCT      = 1*DIGIT            ; a whole percentage, 0 to 99
-//! CLASS    = "token_embd" | "output" | "attn_q" | "attn_k" | "attn_v"
-//!          | "attn_output" | "ffn_gate" | "ffn_up" | "ffn_down"
-//! ```
-//!
-//! The canonical form lists the scheme, then `heads`, `ffn`, `sparse`, then
-//! the overrides in the class order above. Modifiers that change nothing
-//! (`sparse0`, an override equal to the scheme) are left out of it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -124,6 +106,29 @@ const PRUNINGS: [&str; 3] = ["heads", "ffn", "sparse"];
 /// overrides and optional pruning. Percentages are whole numbers from 0 to
 /// 99 (ratio = percent / 100). Its [`Display`](fmt::Display) form is its
 /// canonical name and parses back with [`FromStr`].
+///
+/// Grammar (case-insensitive; the canonical form is lower case):
+///
+/// ```text
+/// recipe   = scheme *( "+" modifier )
+/// scheme   = "f32" | "f16" | "bf16" | "q8_0" | "q4_0" | "q4_1"
+/// modifier = "heads" PCT        ; attention-head pruning
+///          | "ffn" PCT          ; feed-forward channel pruning
+///          | "sparse" PCT       ; unstructured magnitude pruning
+///          | CLASS "=" scheme   ; format of one tensor class
+/// PCT      = 1*DIGIT            ; a whole percentage, 0 to 99
+/// CLASS    = "token_embd" | "output" | "attn_q" | "attn_k" | "attn_v"
+///          | "attn_output" | "ffn_gate" | "ffn_up" | "ffn_down"
+/// ```
+///
+/// The canonical form lists the scheme, then `heads`, `ffn`, `sparse`, then
+/// the overrides in the class order above. Modifiers that change nothing
+/// (`sparse0`, an override equal to the scheme) are left out of it.
+///
+/// What the pruning modifiers do is described in [`apply`](super::apply):
+/// `heads` and `ffn` remove whole rows and columns (the model gets smaller),
+/// `sparse` zeroes weights of the block matrices (`attn_*`, `ffn_*`) and
+/// leaves `token_embd` and `output` alone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Recipe {
     scheme: Scheme,
