@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::models_inspect::{self, InspectArgs};
+use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
 use std::process::ExitCode;
 
@@ -35,6 +36,9 @@ pub enum ModelsCommand {
     /// Write a synthetic Llama-architecture GGUF model (random weights with
     /// realistic statistics and a real byte-level BPE tokenizer).
     Synth(SynthArgs),
+    /// Apply a compression recipe (quantization, pruning) to a GGUF model
+    /// and write the result as GGUF.
+    Quantize(QuantizeArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -57,6 +61,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Models(ModelsCommand::Synth(args)) => {
             models_synth::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Quantize(args)) => {
+            models_quantize::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -9,6 +9,8 @@
 //! - [`model`]: Llama-family hyperparameters, tensors and the forward pass;
 //! - [`tokenizer`]: GPT-2 byte-level BPE and SentencePiece-style BPE from
 //!   GGUF metadata;
+//! - [`recipe`]: compression recipes (quantization schemes, overrides,
+//!   magnitude, head and FFN-channel pruning) applied to a model's tensors;
 //! - [`eval`]: perplexity, KL divergence and top-1 agreement;
 //! - [`synth`]: deterministic synthetic models, so everything runs with no
 //!   download.
@@ -20,5 +22,6 @@ pub mod gguf;
 pub mod model;
 pub mod ops;
 pub mod quant;
+pub mod recipe;
 pub mod synth;
 pub mod tokenizer;

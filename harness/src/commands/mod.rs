@@ -1,4 +1,5 @@
 //! One module per subcommand: argument types and the code that runs them.
 
 pub mod models_inspect;
+pub mod models_quantize;
 pub mod models_synth;

@@ -180,7 +180,7 @@ fn per_layer_or_u64(file: &GgufFile, key: &str) -> Result<Option<u64>, GgufError
 }
 
 /// `98362432` → `93.8 MiB`.
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut unit = 0;

@@ -1,0 +1,120 @@
+//! [`write_gguf`]: an applied recipe written out as a GGUF file llama.cpp
+//! loads.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{Applied, RecipeError};
+use crate::gguf::{GgufFile, GgufWriter, Value};
+
+/// The metadata key recording the recipe's canonical name.
+pub const RECIPE_KEY: &str = "edgebench.recipe";
+
+/// ggml's quantization format version (`GGML_QNT_VERSION`).
+const QUANTIZATION_VERSION: u32 = 2;
+
+/// The metadata of `source` with the keys `applied` changes replaced in
+/// place and the ones it adds appended.
+fn metadata(source: &GgufFile, applied: &Applied) -> Vec<(String, Value)> {
+    let c = &applied.config;
+    let arch = c.arch.name();
+    let u32_of = |v: usize| Value::U32(u32::try_from(v).unwrap_or(u32::MAX));
+    let updates: Vec<(String, Value)> = vec![
+        (format!("{arch}.feed_forward_length"), u32_of(c.n_ff)),
+        (format!("{arch}.attention.head_count"), u32_of(c.n_head)),
+        (
+            format!("{arch}.attention.head_count_kv"),
+            u32_of(c.n_head_kv),
+        ),
+        (format!("{arch}.attention.key_length"), u32_of(c.head_dim)),
+        (format!("{arch}.attention.value_length"), u32_of(c.head_dim)),
+        (
+            "general.file_type".to_owned(),
+            Value::U32(applied.recipe.scheme().file_type()),
+        ),
+        (
+            "general.quantization_version".to_owned(),
+            Value::U32(QUANTIZATION_VERSION),
+        ),
+        (
+            RECIPE_KEY.to_owned(),
+            Value::String(applied.recipe.to_string()),
+        ),
+    ];
+    let mut used = HashSet::new();
+    let mut out: Vec<(String, Value)> = source
+        .metadata()
+        .iter()
+        .map(|(k, v)| match updates.iter().find(|(u, _)| u == k) {
+            Some((_, new)) => {
+                used.insert(k.clone());
+                (k.clone(), new.clone())
+            }
+            None => (k.clone(), v.clone()),
+        })
+        .collect();
+    out.extend(updates.into_iter().filter(|(k, _)| !used.contains(k)));
+    out
+}
+
+/// Writes `applied` as a GGUF file at `path`: the metadata of `source`
+/// (tokenizer included) with the hyperparameters the recipe changed,
+/// `general.file_type` of the recipe's scheme, and [`RECIPE_KEY`]; the
+/// tensors in the order of `source`, then any the source lacks in name
+/// order. The file is written next to `path` and renamed into place, so
+/// `path` may be the file `source` maps. Returns the file size.
+///
+/// # Errors
+/// [`RecipeError::MissingTensor`] when a tensor of `source` is absent from
+/// `applied`, [`RecipeError::Gguf`] for metadata or write failures,
+/// [`RecipeError::Io`] when the file cannot be moved into place.
+pub fn write_gguf(
+    source: &GgufFile,
+    applied: &Applied,
+    path: impl AsRef<Path>,
+) -> Result<u64, RecipeError> {
+    let path = path.as_ref();
+    let mut w = GgufWriter::new();
+    for (k, v) in metadata(source, applied) {
+        w.add_metadata(k, v)?;
+    }
+    let mut written = HashSet::new();
+    for info in source.tensors() {
+        let t = applied
+            .tensors
+            .get(&info.name)
+            .ok_or_else(|| RecipeError::MissingTensor {
+                name: info.name.clone(),
+            })?;
+        let dims: Vec<u64> = t.dims().iter().map(|&d| d as u64).collect();
+        w.add_tensor(info.name.as_str(), &dims, t.dtype(), t.bytes())?;
+        written.insert(info.name.as_str());
+    }
+    for (name, t) in applied.tensors.iter() {
+        if !written.contains(name) {
+            let dims: Vec<u64> = t.dims().iter().map(|&d| d as u64).collect();
+            w.add_tensor(name, &dims, t.dtype(), t.bytes())?;
+        }
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.{}.partial", std::process::id()));
+    let size = match w.write_to_path(&tmp) {
+        Ok(size) => size,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    std::fs::rename(&tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        RecipeError::Io {
+            action: "moving the written file to",
+            path: path.display().to_string(),
+            source,
+        }
+    })?;
+    Ok(size)
+}
