@@ -162,6 +162,12 @@ impl Session {
         self.position = 0;
     }
 
+    /// Keeps only the first `len` tokens of the sequence (no change when it
+    /// holds fewer): the next token goes at position `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.position = self.position.min(len);
+    }
+
     /// Appends `tokens` to the sequence and returns their logits: those of
     /// the last token or of every token (row per token).
     ///
