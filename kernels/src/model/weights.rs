@@ -41,7 +41,7 @@ impl Matrix {
         self.rows
     }
 
-    /// Dequantizes row `r` into `out` (`cols` values).
+    /// Dequantizes row `r` of the token embedding into `out` (`cols` values).
     pub(crate) fn row_into(&self, r: usize, out: &mut [f32]) -> Result<(), ModelError> {
         let dtype = self.tensor.dtype();
         let row_bytes = self.cols / dtype.block_size() * dtype.block_bytes();
