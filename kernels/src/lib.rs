@@ -7,6 +7,8 @@
 //! - [`ops`]: matrix kernels, a portable reference plus x86-64 (AVX2,
 //!   AVX-512) and aarch64 (NEON, dotprod) paths selected at run time;
 //! - [`model`]: Llama-family hyperparameters, tensors and the forward pass;
+//! - [`generate`]: sampling (greedy, temperature, top-k, top-p) and the
+//!   prefill-then-decode loop;
 //! - [`tokenizer`]: GPT-2 byte-level BPE and SentencePiece-style BPE from
 //!   GGUF metadata;
 //! - [`recipe`]: compression recipes (quantization schemes, overrides,
@@ -18,6 +20,7 @@
 //! This crate does no I/O beyond reading and writing model files.
 
 pub mod eval;
+pub mod generate;
 pub mod gguf;
 pub mod model;
 pub mod ops;

@@ -110,6 +110,14 @@ pub enum ModelError {
     /// An empty token sequence where at least one token is needed.
     #[error("empty input: at least one token is needed")]
     EmptyInput,
+    /// A session option is out of its range.
+    #[error("bad session option '{name}': {reason}")]
+    BadSessionOption {
+        /// The option.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A sampling or generation parameter is out of its range.
     #[error("bad sampling parameter '{name}': {reason}")]
     BadSampling {

@@ -69,6 +69,12 @@ impl Matmul {
         self.pool.threads()
     }
 
+    /// The thread pool, for other data-parallel work between products (one
+    /// pool per driver, so idle workers of a second pool never compete).
+    pub fn pool_mut(&mut self) -> &mut ThreadPool {
+        &mut self.pool
+    }
+
     /// `y = W · x`: `x` has `w.cols()` values, `y` has `w.rows()`.
     ///
     /// # Errors
