@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::eval::{self, EvalArgs};
+use crate::commands::generate::{self, GenerateArgs};
 use crate::commands::models_inspect::{self, InspectArgs};
 use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
@@ -25,6 +27,12 @@ pub enum Command {
     /// Work with model files.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Generate text from a prompt with a model and a recipe, and report
+    /// prefill and decode speed.
+    Generate(GenerateArgs),
+    /// Perplexity of a recipe over a text, and its drift from a reference
+    /// recipe (PPL ratio, KL divergence, top-1 agreement).
+    Eval(EvalArgs),
 }
 
 /// `edgebench models …`
@@ -55,6 +63,14 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Generate(args) => {
+            generate::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => {
+            eval::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Models(ModelsCommand::Inspect(args)) => {
             models_inspect::run(&args)?;
             Ok(ExitCode::SUCCESS)

@@ -1,5 +1,8 @@
 //! One module per subcommand: argument types and the code that runs them.
 
+pub mod eval;
+pub mod generate;
+pub mod loading;
 pub mod models_inspect;
 pub mod models_quantize;
 pub mod models_synth;

@@ -6,6 +6,7 @@
 mod error;
 pub mod metrics;
 mod run;
+mod session_scorer;
 mod windows;
 
 pub use error::EvalError;

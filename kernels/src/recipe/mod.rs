@@ -19,6 +19,7 @@
 
 mod apply;
 mod error;
+mod prepare;
 mod prune;
 mod report;
 mod spec;
@@ -28,6 +29,7 @@ mod write;
 
 pub use apply::{Applied, apply, fitting_format};
 pub use error::RecipeError;
+pub use prepare::{Prepared, prepare};
 pub use prune::{prune_smallest, sparsity_count};
 pub use report::{
     Fallback, FfnPruning, FormatTotal, HeadPruning, RecipeReport, Sparsity, format_totals,
