@@ -8,8 +8,8 @@ use super::read_trimmed;
 /// The CPU and board.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CpuFacts {
-    /// CPU model: `model name` (x86), else the device-tree or cpuinfo
-    /// board model, else `Hardware`, else the `CPU part` ids.
+    /// CPU model: `model name` (x86); on ARM the core names decoded from
+    /// `CPU part` (`Cortex-A76`), else `Hardware`, else the board.
     pub model: Option<String>,
     /// Board model (`/proc/device-tree/model`, or cpuinfo's `Model` line on
     /// a Raspberry Pi).
@@ -42,13 +42,52 @@ pub fn parse_cpuinfo(cpuinfo: &str, dt_model: Option<String>) -> CpuFacts {
         }
     }
     f.board = dt_model.filter(|s| !s.is_empty()).or(board);
-    f.model = model_name
-        .or_else(|| f.board.clone())
-        .or_else(|| f.hardware.clone())
-        .or_else(|| {
-            (!f.cpu_parts.is_empty()).then(|| format!("ARM CPU part {}", f.cpu_parts.join("/")))
-        });
+    // ARM kernels print a generic "ARMv8 Processor" model name if any: the
+    // core names from the part ids say more.
+    let generic = model_name.as_deref().is_none_or(|m| m.starts_with("ARMv"));
+    let cores: Vec<String> = f
+        .cpu_parts
+        .iter()
+        .map(|p| arm_core_name(p).map_or_else(|| format!("ARM part {p}"), str::to_owned))
+        .collect();
+    f.model = if generic && !cores.is_empty() {
+        Some(cores.join(" + "))
+    } else {
+        model_name
+            .or_else(|| f.hardware.clone())
+            .or_else(|| f.board.clone())
+    };
     f
+}
+
+/// Arm Ltd. core names by `CPU part` (implementer 0x41).
+fn arm_core_name(part: &str) -> Option<&'static str> {
+    Some(match part {
+        "0xd03" => "Cortex-A53",
+        "0xd04" => "Cortex-A35",
+        "0xd05" => "Cortex-A55",
+        "0xd07" => "Cortex-A57",
+        "0xd08" => "Cortex-A72",
+        "0xd09" => "Cortex-A73",
+        "0xd0a" => "Cortex-A75",
+        "0xd0b" => "Cortex-A76",
+        "0xd0c" => "Neoverse-N1",
+        "0xd0d" => "Cortex-A77",
+        "0xd40" => "Neoverse-V1",
+        "0xd41" => "Cortex-A78",
+        "0xd42" => "Cortex-A78AE",
+        "0xd44" => "Cortex-X1",
+        "0xd46" => "Cortex-A510",
+        "0xd47" => "Cortex-A710",
+        "0xd48" => "Cortex-X2",
+        "0xd49" => "Neoverse-N2",
+        "0xd4b" => "Cortex-A78C",
+        "0xd4d" => "Cortex-A715",
+        "0xd4f" => "Neoverse-V2",
+        "0xd80" => "Cortex-A520",
+        "0xd81" => "Cortex-A720",
+        _ => return None,
+    })
 }
 
 /// Reads `<root>/proc/cpuinfo` and `<root>/proc/device-tree/model`.

@@ -92,7 +92,8 @@ impl ThermalGate {
                 first = first.or(Some(t));
                 history.push((now, t));
             }
-            // Keep readings within the window (plus the one just before).
+            // Keep readings within the window, plus the one just before it to
+            // know the window is covered.
             let cut = history.partition_point(|(at, _)| *at + self.window < now);
             history.drain(..cut.saturating_sub(1));
             let covered = history
@@ -101,6 +102,7 @@ impl ThermalGate {
             if covered {
                 let (lo, hi) = history
                     .iter()
+                    .filter(|(at, _)| *at + self.window >= now)
                     .fold((f64::MAX, f64::MIN), |(lo, hi), (_, t)| {
                         (lo.min(*t), hi.max(*t))
                     });

@@ -10,9 +10,9 @@ mod memory;
 mod thermal;
 mod throttle;
 
-pub use cpu::{CpuFacts, CpufreqPolicy, read_cpu, read_cpufreq};
+pub use cpu::{CpuFacts, CpufreqPolicy, parse_cpuinfo, read_cpu, read_cpufreq};
 pub use gate::{Clock, GateOutcome, SystemClock, ThermalGate};
-pub use memory::{MemoryFacts, read_memory};
+pub use memory::{MemoryFacts, parse_meminfo, read_memory};
 pub use thermal::{ThermalZone, max_temp_c, read_thermal};
 pub use throttle::{Throttling, parse_throttled, read_throttled};
 

@@ -59,7 +59,7 @@ impl Pga {
     pub fn for_shunt_voltage(shunt_v: f64) -> Option<Pga> {
         [Pga::Div1, Pga::Div2, Pga::Div4, Pga::Div8]
             .into_iter()
-            .find(|p| shunt_v <= p.full_scale_v())
+            .find(|p| shunt_v <= p.full_scale_v() * (1.0 + 1e-9))
     }
 }
 
