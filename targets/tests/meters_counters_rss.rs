@@ -19,6 +19,7 @@ fn counters_give_values_or_reasons() {
     std::hint::black_box(x);
     let b = counters.read();
     let d = a.delta(&b);
+    println!("{d:?}");
     let values = [d.instructions, d.cycles, d.cache_misses];
     for (value, counter) in values.iter().zip(edgebench_targets::counters::Counter::ALL) {
         match value {

@@ -65,7 +65,10 @@ fn jetson_orin() {
     assert_eq!(f.cpufreq[1].max_freq_mhz, Some(1510.4));
     assert_eq!(f.thermal.len(), 9);
     assert_eq!(max_temp_c(&fixture("jetson-orin")), Some(49.562));
-    assert_eq!(f.memory.as_ref().unwrap().swap_used_kib, Some(3_810_128 - 3_797_840));
+    assert_eq!(
+        f.memory.as_ref().unwrap().swap_used_kib,
+        Some(3_810_128 - 3_797_840)
+    );
     assert!(f.throttling.is_none());
     // Everything serializes with units in the names.
     let json = serde_json::to_string(&f).unwrap();

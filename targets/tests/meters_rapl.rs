@@ -77,7 +77,7 @@ fn perf_power_pmu_is_described_from_sysfs() {
     assert_eq!(pmu.cpus, vec![0]);
     let pkg = pmu.events.iter().find(|e| e.name == "energy-pkg").unwrap();
     assert_eq!(pkg.config, 2);
-    assert_eq!(pkg.scale_j, 2.3283064365386962890625e-10);
+    assert_eq!(pkg.scale_j, 2f64.powi(-32)); // 2.3283064365386962890625e-10
     assert!(pkg.summed);
     let ram = pmu.events.iter().find(|e| e.name == "energy-ram").unwrap();
     assert_eq!((ram.config, ram.summed), (3, true));
