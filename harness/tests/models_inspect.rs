@@ -1,38 +1,10 @@
 //! `edgebench models inspect` and `--help`, run as the built binary.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::*;
 
 use edgebench_kernels::gguf::{ArrayValue, GgufWriter, Value};
 use edgebench_kernels::quant::GgmlType;
-
-fn edgebench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgebench"))
-        .args(args)
-        .output()
-        .expect("run the edgebench binary")
-}
-
-/// A file in the temp dir, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> Self {
-        TempFile(std::env::temp_dir().join(format!(
-            "edgebench-inspect-{}-{tag}.gguf",
-            std::process::id()
-        )))
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temp paths are UTF-8 here")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 fn small_model(tag: &str) -> TempFile {
     let f = TempFile::new(tag);

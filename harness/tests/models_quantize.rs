@@ -1,41 +1,13 @@
 //! `edgebench models quantize`, run as the built binary on a small model.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::*;
 
 use edgebench_kernels::gguf::{ArrayValue, GgufFile, GgufWriter, Value};
 use edgebench_kernels::model::{ModelConfig, Tensor};
 use edgebench_kernels::quant::GgmlType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-fn edgebench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgebench"))
-        .args(args)
-        .output()
-        .expect("run the edgebench binary")
-}
-
-/// A file in the temp dir, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> Self {
-        TempFile(std::env::temp_dir().join(format!(
-            "edgebench-quantize-{}-{tag}.gguf",
-            std::process::id()
-        )))
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temp paths are UTF-8 here")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 /// A llama model: n_embd 256, one block, 8 heads of 32 in 2 kv groups,
 /// n_ff 128, 32 tokens; f16 matrices with random weights, f32 norms.
@@ -94,14 +66,6 @@ fn small_model(tag: &str) -> TempFile {
     }
     w.write_to_path(&f.0).unwrap();
     f
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

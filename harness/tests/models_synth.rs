@@ -1,46 +1,10 @@
 //! `edgebench models synth`, run as the built binary.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::*;
 
 use edgebench_kernels::gguf::GgufFile;
 use edgebench_kernels::model::ModelConfig;
-
-fn edgebench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgebench"))
-        .args(args)
-        .output()
-        .expect("run the edgebench binary")
-}
-
-/// A file in the temp dir, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> Self {
-        TempFile(std::env::temp_dir().join(format!(
-            "edgebench-synth-cli-{}-{tag}.gguf",
-            std::process::id()
-        )))
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temp paths are UTF-8 here")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn writes_a_loadable_model_and_says_what_it_wrote() {

@@ -87,8 +87,12 @@ pub struct EvalReport {
 
 fn session(loaded: &LoadedModel, ctx: usize, threads: usize) -> anyhow::Result<Session> {
     let options = SessionOptions::new(ctx).threads(threads);
-    Session::new(loaded.prepared.model.clone(), &options)
-        .with_context(|| format!("cannot run recipe {} with a context of {ctx}", loaded.recipe))
+    Session::new(loaded.prepared.model.clone(), &options).with_context(|| {
+        format!(
+            "cannot run recipe {} with a context of {ctx}",
+            loaded.recipe
+        )
+    })
 }
 
 /// Runs `eval`.
@@ -203,7 +207,11 @@ fn write_human(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
         "text: {} tokens, {} windows of {} ({} scored)",
         r.text_tokens, r.windows, r.ctx, r.scored_tokens
     )?;
-    writeln!(out, "{:<12} PPL {:.4} ± {:.4}", r.recipe, r.ppl, r.ppl_stderr)?;
+    writeln!(
+        out,
+        "{:<12} PPL {:.4} ± {:.4}",
+        r.recipe, r.ppl, r.ppl_stderr
+    )?;
     if let (Some(reference), Some(ppl_ref)) = (&r.reference, r.ppl_reference) {
         writeln!(out, "{reference:<12} PPL {ppl_ref:.4}")?;
         writeln!(

@@ -31,9 +31,8 @@ pub fn load(path: &Path, recipe: &str) -> anyhow::Result<LoadedModel> {
         .with_context(|| format!("invalid recipe '{recipe}'"))?;
     let start = Instant::now();
     let shown = path.display();
-    let file = Arc::new(
-        GgufFile::open(path).with_context(|| format!("cannot read GGUF file {shown}"))?,
-    );
+    let file =
+        Arc::new(GgufFile::open(path).with_context(|| format!("cannot read GGUF file {shown}"))?);
     let tokenizer = Tokenizer::from_gguf(&file)
         .with_context(|| format!("cannot read the tokenizer of {shown}"))?;
     let prepared = recipe::prepare(&file, &recipe)
