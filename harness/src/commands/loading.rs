@@ -33,10 +33,10 @@ pub fn load(path: &Path, recipe: &str) -> anyhow::Result<LoadedModel> {
     let shown = path.display();
     let file =
         Arc::new(GgufFile::open(path).with_context(|| format!("cannot read GGUF file {shown}"))?);
-    let tokenizer = Tokenizer::from_gguf(&file)
-        .with_context(|| format!("cannot read the tokenizer of {shown}"))?;
     let prepared = recipe::prepare(&file, &recipe)
         .with_context(|| format!("cannot load {shown} with recipe {recipe}"))?;
+    let tokenizer = Tokenizer::from_gguf(&file)
+        .with_context(|| format!("cannot read the tokenizer of {shown}"))?;
     Ok(LoadedModel {
         file,
         tokenizer,
