@@ -134,11 +134,9 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     let generation = generate::generate(&mut session, &mut sampler, &prompt, &gen_options, |ev| {
-        if stream {
-            if let Ok(piece) = tok.token_to_piece(ev.token, false) {
-                let _ = out.write_all(piece);
-                let _ = out.flush();
-            }
+        if stream && let Ok(piece) = tok.token_to_piece(ev.token, false) {
+            let _ = out.write_all(piece);
+            let _ = out.flush();
         }
     })
     .with_context(|| {
