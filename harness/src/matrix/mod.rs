@@ -71,6 +71,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<Matrix, Diagnostics> {
         .and_then(|raw| validate::validate(&raw, &mut errors));
     match matrix {
         Some(m) if errors.is_empty() => Ok(m),
-        _ => Err(errors),
+        _ => {
+            // File order: the matrix first, then included files, each by
+            // position.
+            errors.0.sort_by_key(|d| match &d.location {
+                Some(l) => (l.source.path != path, l.source.path.clone(), l.span.start),
+                None => (false, Default::default(), 0),
+            });
+            Err(errors)
+        }
     }
 }

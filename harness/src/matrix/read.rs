@@ -120,8 +120,13 @@ impl Reader<'_, '_> {
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
             Err(e) => {
-                let at = Location::new(self.source, e.span().unwrap_or(span));
-                self.errors.push(explain(e.message(), what).at(at));
+                let span = e.span().unwrap_or(span);
+                let what = match key_before(&self.source.text, span.start) {
+                    Some(key) => format!("`{key}` of {what}"),
+                    None => what.to_owned(),
+                };
+                let at = Location::new(self.source, span);
+                self.errors.push(explain(e.message(), &what).at(at));
                 None
             }
         }
@@ -186,6 +191,19 @@ impl Reader<'_, '_> {
             .at(Location::new(self.source, span));
         self.errors.push(with_key_help(d, key, valid));
     }
+}
+
+/// The key of a `key = value` whose value starts at `offset`, if the text
+/// before it on its line ends with one.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let rest = line.trim_end().strip_suffix('=')?.trim_end();
+    let start = rest
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map_or(0, |i| i + 1);
+    let key = &rest[start..];
+    (!key.is_empty()).then_some(key)
 }
 
 /// A "did you mean" for an unknown key, or the list of valid keys.
