@@ -231,12 +231,13 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
     }
     let host = non_empty(c, "host", d.host.as_ref(), d.name.span(), name);
     let target = non_empty(c, "target", d.target.as_ref(), d.name.span(), name);
-    let (host, target) = (host?, target?);
-    if !KNOWN_TARGETS.contains(&target.as_str()) {
+    if let Some(target) = &target
+        && !KNOWN_TARGETS.contains(&target.as_str())
+    {
         let span = d.target.as_ref().map_or(0..0, Spanned::span);
         let diag = Diagnostic::new(format!("unsupported target `{target}`"))
             .at(c.at(span))
-            .suggest(&target, KNOWN_TARGETS);
+            .suggest(target, KNOWN_TARGETS);
         let help = format!("supported: {}", KNOWN_TARGETS.join(", "));
         c.push(if diag.help.is_some() {
             diag
@@ -244,6 +245,7 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
             diag.help(help)
         });
     }
+    let (host, target) = (host?, target?);
     let port = d.port.as_ref().map_or(22, |p| *p.get_ref());
     if let Some(p) = &d.port
         && port == 0
