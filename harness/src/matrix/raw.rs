@@ -1,7 +1,7 @@
 //! The matrix and inventory as written: serde structs that mirror the TOML
 //! keys one to one (`deny_unknown_fields`), with the spans of the values
 //! later checks point at. Nothing here is validated beyond its TOML type;
-//! [`validate`](super::validate) turns these into a checked
+//! [`load`](super::load) validates them into a checked
 //! [`Matrix`](super::Matrix).
 //!
 //! Every key is documented on its field; `matrices/README.md` has the same
