@@ -4,6 +4,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::eval::{self, EvalArgs};
 use crate::commands::generate::{self, GenerateArgs};
+use crate::commands::matrix_check::{self, CheckArgs};
+use crate::commands::matrix_expand::{self, ExpandArgs};
 use crate::commands::models_inspect::{self, InspectArgs};
 use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
@@ -33,6 +35,20 @@ pub enum Command {
     /// Perplexity of a recipe over a text, and its drift from a reference
     /// recipe (PPL ratio, KL divergence, top-1 agreement).
     Eval(EvalArgs),
+    /// Validate a matrix or list its cells, without running anything.
+    #[command(subcommand)]
+    Matrix(MatrixCommand),
+}
+
+/// `edgebench matrix …`
+#[derive(Debug, Subcommand)]
+pub enum MatrixCommand {
+    /// Validate a matrix and the files it names; prints the number of cells
+    /// and accuracy jobs, or every error with its file, line and column.
+    Check(CheckArgs),
+    /// List the cells of a matrix: id, device, model, recipe, workload,
+    /// estimated memory and whether it is skipped.
+    Expand(ExpandArgs),
 }
 
 /// `edgebench models …`
@@ -71,6 +87,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eval::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Matrix(MatrixCommand::Check(args)) => Ok(matrix_check::run(&args)),
+        Command::Matrix(MatrixCommand::Expand(args)) => matrix_expand::run(&args),
         Command::Models(ModelsCommand::Inspect(args)) => {
             models_inspect::run(&args)?;
             Ok(ExitCode::SUCCESS)

@@ -3,6 +3,8 @@
 pub mod eval;
 pub mod generate;
 pub mod loading;
+pub mod matrix_check;
+pub mod matrix_expand;
 pub mod models_inspect;
 pub mod models_quantize;
 pub mod models_synth;

@@ -1,0 +1,215 @@
+//! The validated matrix: every name resolved, every value in range, every
+//! file found and hashed. Building a [`Plan`](crate::plan::Plan) from it
+//! does no I/O and cannot fail.
+
+use std::path::PathBuf;
+
+use edgebench_kernels::recipe::Recipe;
+use edgebench_kernels::synth::Preset;
+use edgebench_schema::job::{Ina219Settings, MeasureSettings, MeterKind, ThermalGateSettings};
+
+use super::raw::{KvElement, Objective};
+use super::shape::ModelShape;
+
+/// A checked matrix.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// `name`, or the file stem.
+    pub name: String,
+    /// The matrix file.
+    pub path: PathBuf,
+    /// The models, in file order.
+    pub models: Vec<ModelSpec>,
+    /// The recipes, in file order.
+    pub recipes: Vec<RecipeSpec>,
+    /// The swept workload.
+    pub workload: Workload,
+    /// Measurement settings shared by every cell.
+    pub measure: Measure,
+    /// Accuracy settings, `None` when disabled.
+    pub accuracy: Option<AccuracySpec>,
+    /// The devices to run on, in `devices` order.
+    pub devices: Vec<Device>,
+    /// Report constraints.
+    pub select: Select,
+    /// Regression settings.
+    pub regression: Regression,
+}
+
+/// One model.
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    /// Its name in the matrix.
+    pub name: String,
+    /// Where it comes from.
+    pub source: ModelSource,
+    /// Its shapes.
+    pub shape: ModelShape,
+}
+
+/// Where a model comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A GGUF file.
+    File {
+        /// The path (resolved against the matrix directory).
+        path: PathBuf,
+        /// SHA-256 of the file.
+        sha256: String,
+    },
+    /// Generated from a preset and a seed.
+    Synthetic {
+        /// The preset.
+        preset: Preset,
+        /// The seed.
+        seed: u64,
+    },
+}
+
+impl ModelSource {
+    /// The identity that enters cell ids: `sha256:<hex>` for a file,
+    /// `synthetic:<preset>:<seed>` for a generated model.
+    pub fn identity(&self) -> String {
+        match self {
+            ModelSource::File { sha256, .. } => format!("sha256:{sha256}"),
+            ModelSource::Synthetic { preset, seed } => format!("synthetic:{preset}:{seed}"),
+        }
+    }
+}
+
+/// One recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipeSpec {
+    /// Its name in the matrix.
+    pub name: String,
+    /// The recipe.
+    pub recipe: Recipe,
+}
+
+/// The workload values swept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Kernel threads, each at least 1.
+    pub threads: Vec<u32>,
+    /// Prompt lengths, each at least 1.
+    pub prompt_tokens: Vec<u32>,
+    /// Generated lengths.
+    pub gen_tokens: Vec<u32>,
+    /// KV cache element type.
+    pub kv: KvElement,
+    /// Seed of the prompt tokens.
+    pub seed: u64,
+}
+
+/// Measurement settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// Repetitions and durations.
+    pub settings: MeasureSettings,
+    /// The meter, unless a device names its own.
+    pub meter: MeterKind,
+    /// Power samples per second.
+    pub sample_hz: f64,
+    /// Read hardware counters.
+    pub counters: bool,
+    /// Optional thermal gate.
+    pub thermal_gate: Option<ThermalGateSettings>,
+    /// Seconds before a cell is stopped as `timeout`.
+    pub timeout_seconds: f64,
+}
+
+/// Accuracy settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccuracySpec {
+    /// The evaluation text.
+    pub text: EvalText,
+    /// Window length in tokens.
+    pub ctx: u32,
+    /// Largest number of windows (0: all).
+    pub windows: u32,
+    /// The reference recipe.
+    pub reference: RecipeSpec,
+    /// Name of the device that computes accuracy.
+    pub device: String,
+}
+
+/// An evaluation text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalText {
+    /// `None` for the builtin text, else the file.
+    pub path: Option<PathBuf>,
+    /// SHA-256 of the text.
+    pub sha256: String,
+}
+
+/// A device cells run on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// Its name.
+    pub name: String,
+    /// How to reach it.
+    pub connection: Connection,
+    /// Its Rust target triple.
+    pub target: String,
+    /// Its memory in bytes, when known.
+    pub memory_bytes: Option<u64>,
+    /// Its own meter settings.
+    pub meter: DeviceMeter,
+    /// Free labels.
+    pub tags: Vec<String>,
+}
+
+/// How the controller reaches a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// This machine: the agent runs as a child process.
+    Local,
+    /// Over SSH.
+    Ssh(SshSettings),
+}
+
+/// SSH settings of a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshSettings {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// User, when not the client's default.
+    pub user: Option<String>,
+    /// Private key file.
+    pub identity_file: Option<String>,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Cache directory on the device.
+    pub workdir: String,
+}
+
+/// A device's own meter settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceMeter {
+    /// The meter, overriding the matrix's.
+    pub kind: Option<MeterKind>,
+    /// The INA219 wiring.
+    pub ina219: Option<Ina219Settings>,
+    /// The hwmon rail label.
+    pub hwmon_rail: Option<String>,
+}
+
+/// Report constraints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Select {
+    /// Largest accuracy drop accepted, in %.
+    pub max_accuracy_drop_pct: Option<f64>,
+    /// Largest peak RSS accepted, in MiB.
+    pub max_peak_rss_mib: Option<f64>,
+    /// What to minimise.
+    pub objective: Objective,
+}
+
+/// Regression settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regression {
+    /// The noise band in %.
+    pub threshold_pct: f64,
+}
