@@ -57,7 +57,7 @@ fn json_output_and_determinism_across_runs() {
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(v["preset"], "small");
         assert_eq!(v["seed"], 9);
-        assert_eq!(v["parameters"], 3_672_320);
+        assert_eq!(v["parameters"], 3_541_248);
         assert_eq!(v["bytes"], std::fs::metadata(&f.0).unwrap().len());
     }
     assert!(std::fs::read(&a.0).unwrap() == std::fs::read(&b.0).unwrap());

@@ -88,7 +88,7 @@ fn small_preset_has_the_documented_shape() {
     let c = ModelConfig::from_gguf(&file).unwrap();
     assert_eq!(
         (c.n_embd, c.n_layer, c.n_head, c.n_head_kv, c.n_ff),
-        (256, 4, 8, 4, 768)
+        (256, 4, 8, 2, 768)
     );
     assert_eq!((c.n_vocab, c.context_length, c.head_dim), (2048, 512, 32));
     assert!(file.tensor("output.weight").is_none(), "small is tied");
@@ -96,7 +96,7 @@ fn small_preset_has_the_documented_shape() {
         file.tensor("blk.3.ffn_down.weight").unwrap().dims,
         [768, 256]
     );
-    assert_eq!(file.tensor("blk.0.attn_k.weight").unwrap().dims, [256, 128]);
+    assert_eq!(file.tensor("blk.0.attn_k.weight").unwrap().dims, [256, 64]);
     assert_eq!(
         model.tensors.parameter_count(),
         Preset::Small.spec().parameter_count()

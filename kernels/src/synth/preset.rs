@@ -112,7 +112,7 @@ impl Preset {
                 n_embd: 256,
                 n_layer: 4,
                 n_head: 8,
-                n_head_kv: 4,
+                n_head_kv: 2,
                 n_ff: 768,
                 n_vocab: 2048,
                 context_length: 512,
