@@ -1,0 +1,122 @@
+//! Device facts around a run, the thermal gate, and what they say about the
+//! validity of the measurement.
+
+use std::path::Path;
+use std::time::Duration;
+
+use edgebench_schema::{ThermalGateSettings, Validity};
+use serde::Serialize;
+
+use crate::facts::{
+    DeviceFacts, FactsSource, GateOutcome, SystemClock, ThermalGate, Throttling, max_temp_c,
+};
+use crate::meters::Rejection;
+
+/// Device facts before and after the repetitions, for the result's
+/// `device` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceReport {
+    /// Facts before the repetitions (after the model was loaded).
+    pub before: DeviceFacts,
+    /// Facts after the repetitions.
+    pub after: Option<DeviceFacts>,
+    /// The hottest zone before, °C.
+    pub temp_before_c: Option<f64>,
+    /// The hottest zone after, °C.
+    pub temp_after_c: Option<f64>,
+    /// What the thermal gate did, when the job has one.
+    pub thermal_gate: Option<GateOutcome>,
+    /// The meter used and its description.
+    pub meter: String,
+    /// Meters tried before it and why they were not used.
+    pub meters_rejected: Vec<Rejection>,
+}
+
+/// The hottest zone of `facts`, °C.
+pub fn hottest(facts: &DeviceFacts) -> Option<f64> {
+    facts
+        .thermal
+        .iter()
+        .filter_map(|z| z.temp_c)
+        .fold(None, |m, t| Some(m.map_or(t, |m: f64| m.max(t))))
+}
+
+/// Waits as the job's thermal gate says, reading the hottest zone under
+/// `root`. Without any temperature reading the gate is skipped at once.
+pub fn run_gate(settings: &ThermalGateSettings, root: &Path) -> GateOutcome {
+    if max_temp_c(root).is_none() {
+        return GateOutcome {
+            settled: true,
+            waited_s: 0.0,
+            start_temp_c: None,
+            end_temp_c: None,
+            spread_c: None,
+            reason: "skipped: no temperature sensor".to_owned(),
+        };
+    }
+    let window = Duration::from_secs_f64(settings.window_seconds.clamp(0.001, 86_400.0));
+    let gate = ThermalGate {
+        max_change_c: settings.max_delta_c,
+        window,
+        limit: Duration::from_secs_f64(settings.timeout_seconds.clamp(0.0, 86_400.0)),
+        poll: (window / 10).clamp(Duration::from_millis(100), Duration::from_secs(1)),
+    };
+    gate.wait(&mut SystemClock::default(), &mut || max_temp_c(root))
+}
+
+/// Throttling that appeared between `before` and `after`: a "now" bit set
+/// after, or an "occurred" bit that became set.
+pub fn throttling_change(before: &Throttling, after: &Throttling) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let became = |b: bool, a: bool| a && !b;
+    if after.under_voltage_now
+        || became(before.under_voltage_occurred, after.under_voltage_occurred)
+    {
+        reasons.push("under-voltage");
+    }
+    if after.throttled_now || became(before.throttled_occurred, after.throttled_occurred) {
+        reasons.push("throttling");
+    }
+    if after.freq_capped_now || became(before.freq_capped_occurred, after.freq_capped_occurred) {
+        reasons.push("frequency capping");
+    }
+    if after.soft_temp_limit_now
+        || became(
+            before.soft_temp_limit_occurred,
+            after.soft_temp_limit_occurred,
+        )
+    {
+        reasons.push("soft temperature limit");
+    }
+    reasons
+        .into_iter()
+        .map(|what| {
+            format!(
+                "{what} during the repetitions (get_throttled {:#x} before, {:#x} after)",
+                before.raw, after.raw
+            )
+        })
+        .collect()
+}
+
+/// Marks `validity` for what changed on the device during the run.
+pub fn check_device(before: &DeviceFacts, after: &DeviceFacts, validity: &mut Validity) {
+    if let (Some(b), Some(a)) = (&before.throttling, &after.throttling) {
+        for reason in throttling_change(b, a) {
+            validity.invalidate(reason);
+        }
+    }
+    let swap = |f: &DeviceFacts| f.memory.as_ref().and_then(|m| m.swap_used_kib);
+    if let (Some(b), Some(a)) = (swap(before), swap(after))
+        && a > b
+    {
+        validity.invalidate(format!(
+            "swap in use grew from {b} KiB to {a} KiB during the repetitions"
+        ));
+    }
+}
+
+/// Facts of the device under `/`.
+pub fn collect() -> DeviceFacts {
+    DeviceFacts::collect(&FactsSource::default())
+}
