@@ -171,8 +171,19 @@ fn run_without_a_meter_reports_why_energy_is_missing() {
 #[test]
 fn run_with_the_automatic_meter() {
     let model = tiny_model("agent-auto");
-    let (code, r, raw) = run(&job(&model, "auto").to_string());
+    let mut j = job(&model, "auto");
+    j["kv_f16"] = json!(true);
+    j["thermal_gate"] = json!({"max_delta_c": 2.0, "window_seconds": 1.0, "timeout_seconds": 2.0});
+    let (code, r, raw) = run(&j.to_string());
     check_ok(code, &r, &raw, &model);
+    let gate = &raw["device"]["thermal_gate"];
+    assert!(gate["reason"].is_string(), "{gate}");
+    let gate_reason = r
+        .validity
+        .reasons
+        .iter()
+        .any(|x| x.starts_with("thermal gate"));
+    assert_eq!(gate["settled"].as_bool(), Some(!gate_reason), "{raw}");
     let e = r.energy.as_ref().expect("energy section");
     if e.meter == "none" {
         let reason = e.reason.as_deref().unwrap_or_default();

@@ -120,3 +120,58 @@ pub fn check_device(before: &DeviceFacts, after: &DeviceFacts, validity: &mut Va
 pub fn collect() -> DeviceFacts {
     DeviceFacts::collect(&FactsSource::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{MemoryFacts, parse_throttled};
+
+    fn throttled(raw: &str) -> Throttling {
+        parse_throttled(&format!("throttled={raw}")).unwrap()
+    }
+
+    #[test]
+    fn only_new_or_current_throttling_counts() {
+        // Under-voltage occurred before the run and is not current: fine.
+        assert!(throttling_change(&throttled("0x10000"), &throttled("0x10000")).is_empty());
+        let r = throttling_change(&throttled("0x0"), &throttled("0x40000"));
+        assert_eq!(r.len(), 1);
+        assert!(r[0].starts_with("throttling during"), "{r:?}");
+        assert!(r[0].contains("0x0 before, 0x40000 after"), "{r:?}");
+        let r = throttling_change(&throttled("0x50000"), &throttled("0x50005"));
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(r[0].starts_with("under-voltage"));
+    }
+
+    #[test]
+    fn swap_growth_and_throttling_invalidate() {
+        let with = |swap: u64, thr: &str| DeviceFacts {
+            memory: Some(MemoryFacts {
+                swap_used_kib: Some(swap),
+                ..MemoryFacts::default()
+            }),
+            throttling: Some(throttled(thr)),
+            ..DeviceFacts::default()
+        };
+        let mut v = Validity::default();
+        check_device(&with(100, "0x0"), &with(100, "0x0"), &mut v);
+        assert!(v.valid);
+        check_device(&with(100, "0x0"), &with(4196, "0x4"), &mut v);
+        assert!(!v.valid);
+        assert_eq!(v.reasons.len(), 2, "{v:?}");
+        assert!(v.reasons[1].contains("from 100 KiB to 4196 KiB"));
+    }
+
+    #[test]
+    fn the_gate_is_skipped_without_a_sensor() {
+        let dir = std::env::temp_dir().join(format!("edgebench-no-sensor-{}", std::process::id()));
+        let settings = ThermalGateSettings {
+            max_delta_c: 2.0,
+            window_seconds: 60.0,
+            timeout_seconds: 600.0,
+        };
+        let g = run_gate(&settings, &dir);
+        assert!(g.settled && g.waited_s == 0.0);
+        assert!(g.reason.contains("no temperature sensor"));
+    }
+}

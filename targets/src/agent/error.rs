@@ -79,7 +79,9 @@ impl AgentError {
     pub fn status(&self) -> Status {
         match self {
             AgentError::Recipe { .. } => Status::Unsupported,
-            AgentError::Load { source, .. } if is_unsupported(source.as_ref()) => Status::Unsupported,
+            AgentError::Load { source, .. } if is_unsupported(source.as_ref()) => {
+                Status::Unsupported
+            }
             _ => Status::Failed,
         }
     }

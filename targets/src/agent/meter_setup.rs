@@ -85,3 +85,47 @@ pub fn start_meter(cfg: &MeterConfig) -> StartedMeter {
         sample_hz,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgebench_schema::job::Ina219Settings;
+
+    #[test]
+    fn job_settings_map_onto_the_meter_config() {
+        let choice = JobMeter {
+            kind: JobMeterKind::Ina219,
+            sample_hz: 249.6,
+            ina219: Some(Ina219Settings {
+                bus: 3,
+                address: 0x41,
+                shunt_ohms: 0.01,
+                max_current_a: 5.0,
+            }),
+            hwmon_rail: None,
+            counters: true,
+        };
+        let cfg = meter_config(&choice);
+        assert_eq!(cfg.kind, MeterChoice::Ina219);
+        assert_eq!(cfg.sampler.rate_hz, 250);
+        let ina = cfg.ina219.unwrap();
+        assert_eq!((ina.bus, ina.address), (3, 0x41));
+        assert_eq!((ina.shunt_ohms, ina.max_current_a), (0.01, 5.0));
+        assert_eq!(cfg.hwmon_rail, DEFAULT_RAIL);
+        assert_eq!((sampler_rate(0.2), sampler_rate(5000.0)), (1, MAX_RATE_HZ));
+    }
+
+    #[test]
+    fn a_meter_that_cannot_open_leaves_a_started_none_meter() {
+        let cfg = MeterConfig {
+            kind: MeterChoice::Hwmon,
+            root: std::env::temp_dir().join("edgebench-no-such-root"),
+            ..MeterConfig::default()
+        };
+        let mut started = start_meter(&cfg);
+        assert_eq!(started.meter.kind(), MeterKind::None);
+        assert_eq!(started.rejected.len(), 1);
+        assert_eq!(started.sample_hz, None);
+        assert!(started.meter.mark().is_ok());
+    }
+}

@@ -169,3 +169,41 @@ impl Inference for SessionInference {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_inputs() {
+        let (hex, len) = sha256_hex(&b"abc"[..]).unwrap();
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(len, 3);
+        // Longer than the buffer: the chunks must add up to one digest.
+        let big = vec![b'a'; HASH_BUFFER + 17];
+        let (hex, len) = sha256_hex(&big[..]).unwrap();
+        let mut h = Sha256::new();
+        h.update(&big);
+        let direct: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!((hex, len), (direct, big.len() as u64));
+    }
+
+    #[test]
+    fn prompts_are_seeded_and_in_the_vocabulary() {
+        let a = prompt_tokens(64, 512, 7);
+        assert_eq!(a, prompt_tokens(64, 512, 7));
+        assert_ne!(a, prompt_tokens(64, 512, 8));
+        assert!(a.iter().all(|&t| t < 512));
+        assert!(a.iter().collect::<std::collections::HashSet<_>>().len() > 32);
+    }
+
+    #[test]
+    fn argmax_picks_the_first_largest_and_skips_nan() {
+        assert_eq!(argmax(&[1.0, 3.0, 3.0, -1.0]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.5, 0.25]), 1);
+        assert_eq!(argmax(&[]), 0);
+    }
+}
