@@ -54,14 +54,22 @@ pub fn run_gate(settings: &ThermalGateSettings, root: &Path) -> GateOutcome {
             reason: "skipped: no temperature sensor".to_owned(),
         };
     }
-    let window = Duration::from_secs_f64(settings.window_seconds.clamp(0.001, 86_400.0));
+    let window = seconds(settings.window_seconds).max(Duration::from_millis(1));
     let gate = ThermalGate {
         max_change_c: settings.max_delta_c,
         window,
-        limit: Duration::from_secs_f64(settings.timeout_seconds.clamp(0.0, 86_400.0)),
+        limit: seconds(settings.timeout_seconds),
         poll: (window / 10).clamp(Duration::from_millis(100), Duration::from_secs(1)),
     };
     gate.wait(&mut SystemClock::default(), &mut || max_temp_c(root))
+}
+
+/// `s` seconds as a duration: 0 for a negative or NaN value, a day at most.
+pub fn seconds(s: f64) -> Duration {
+    if s.is_nan() {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(s.min(86_400.0)).unwrap_or(Duration::ZERO)
 }
 
 /// Throttling that appeared between `before` and `after`: a "now" bit set
@@ -160,6 +168,14 @@ mod tests {
         assert!(!v.valid);
         assert_eq!(v.reasons.len(), 2, "{v:?}");
         assert!(v.reasons[1].contains("from 100 KiB to 4196 KiB"));
+    }
+
+    #[test]
+    fn seconds_never_panic() {
+        assert_eq!(seconds(1.5), Duration::from_millis(1500));
+        assert_eq!(seconds(-1.0), Duration::ZERO);
+        assert_eq!(seconds(f64::NAN), Duration::ZERO);
+        assert_eq!(seconds(f64::INFINITY), Duration::from_secs(86_400));
     }
 
     #[test]

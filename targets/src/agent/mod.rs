@@ -13,7 +13,7 @@ mod model;
 mod probe;
 mod run;
 
-pub use device::{DeviceReport, check_device, hottest, run_gate, throttling_change};
+pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
 pub use error::{AgentError, error_chain};
 pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
 pub use model::{Loaded, SessionInference, argmax, load, prompt_tokens, sha256_hex, verify_model};

@@ -1,13 +1,12 @@
 //! `edgebench-agent run`: one job in, one result out.
 
 use std::path::Path;
-use std::time::Duration;
 
 use edgebench_kernels::model::{KvType, Session, SessionOptions};
 use edgebench_schema::result::Workload;
 use edgebench_schema::{Job, JobResult, MemoryReport, SCHEMA_VERSION, Status, Validity};
 
-use super::device::{self, DeviceReport, check_device, hottest, run_gate};
+use super::device::{self, DeviceReport, check_device, hottest, run_gate, seconds};
 use super::meter_setup::{meter_config, start_meter};
 use super::model::{SessionInference, load, prompt_tokens, verify_model};
 use super::{AgentError, agent_info, error_chain};
@@ -101,7 +100,7 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
     let policy = RepPolicy {
         warmup: m.warmup_reps,
         min_reps: m.min_reps,
-        min_time: Duration::from_secs_f64(m.min_seconds),
+        min_time: seconds(m.min_seconds),
         max_reps: m.max_reps,
         gen_tokens: job.gen_tokens,
     };
@@ -114,7 +113,7 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         &policy,
         started.meter.as_mut(),
         counters.as_ref(),
-        Duration::from_secs_f64(m.idle_seconds),
+        seconds(m.idle_seconds),
         progress,
     );
     // Samples taken stay queryable; the thread is not needed any more.
