@@ -8,6 +8,7 @@
 //! It depends only on the kernel crate and stays pure Rust, so that it
 //! cross-compiles for `aarch64-unknown-linux-gnu` and builds on the device.
 
+pub mod agent;
 pub mod counters;
 pub mod facts;
 pub mod meters;

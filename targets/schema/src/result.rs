@@ -135,6 +135,9 @@ pub struct MemoryReport {
 pub struct EnergyReport {
     /// The meter used (`rapl`, `ina219`, `hwmon:VDD_IN`, ...) or `none`.
     pub meter: String,
+    /// What the meter reads: source, rail or zones, sample rate.
+    #[serde(default)]
+    pub description: Option<String>,
     /// Why there is no energy figure, or what limits it.
     pub reason: Option<String>,
     /// Power samples per second, for sampling meters.
@@ -153,6 +156,13 @@ pub struct EnergyReport {
     pub avg_power_w: Option<Summary>,
     /// Samples dropped or late (sampling meters).
     pub dropped_samples: u64,
+    /// Samples that were read errors and were left out of the integrals.
+    #[serde(default)]
+    pub error_samples: u64,
+    /// Valid samples over the repetitions (counter reads for counter
+    /// meters).
+    #[serde(default)]
+    pub samples: u64,
 }
 
 /// Hardware counters per repetition, or `null` with the reason.

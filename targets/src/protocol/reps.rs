@@ -108,7 +108,8 @@ pub fn run_reps<I: Inference>(
             inference.decode()?;
         }
     }
-    let mut reps = Vec::with_capacity(policy.min_reps as usize);
+    // The counts come from a job: reserve for a sensible number only.
+    let mut reps = Vec::with_capacity(policy.min_reps.min(1024) as usize);
     let mut measured = Duration::ZERO;
     while reps.len() < policy.max_reps as usize
         && (reps.len() < policy.min_reps as usize || measured < policy.min_time)
@@ -119,7 +120,7 @@ pub fn run_reps<I: Inference>(
         inference.prefill()?;
         let first_token = Instant::now();
         observe(Boundary::PrefillEnd, first_token);
-        let mut token_latencies = Vec::with_capacity(steps);
+        let mut token_latencies = Vec::with_capacity(steps.min(1 << 16));
         let mut last = first_token;
         for _ in 0..steps {
             inference.decode()?;

@@ -1,0 +1,46 @@
+//! The device agent behind the `edgebench-agent` binary: [`run`] turns one
+//! job (JSON) into one result, [`probe`] describes the device, its meters
+//! and counters.
+//!
+//! A job that cannot be measured is still answered: [`run`] returns a
+//! result with a `failed` or `unsupported` status and the error, never
+//! panics on its input.
+
+mod device;
+mod error;
+mod meter_setup;
+mod model;
+mod probe;
+mod run;
+
+pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
+pub use error::{AgentError, error_chain};
+pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
+pub use model::{Loaded, SessionInference, argmax, load, prompt_tokens, sha256_hex, verify_model};
+pub use probe::probe;
+pub use run::{run, run_job};
+
+use edgebench_kernels::ops::Isa;
+use edgebench_schema::AgentInfo;
+
+/// The agent's version (the crate's).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The git revision the agent was built from, `unknown` outside a checkout.
+pub const GIT_REVISION: &str = env!("EDGEBENCH_GIT_REVISION");
+/// The target triple the agent was built for.
+pub const TARGET: &str = env!("EDGEBENCH_TARGET");
+
+/// The agent, as every result names it.
+pub fn agent_info() -> AgentInfo {
+    AgentInfo {
+        version: VERSION.to_owned(),
+        git_revision: GIT_REVISION.to_owned(),
+        target: TARGET.to_owned(),
+        isa: Isa::best().name().to_owned(),
+    }
+}
+
+/// `edgebench-agent <version> (<revision>, <target>)`.
+pub fn version_line() -> String {
+    format!("edgebench-agent {VERSION} (git {GIT_REVISION}, {TARGET})")
+}

@@ -1,0 +1,209 @@
+//! The model side of a run: the file checked against its SHA-256, loaded
+//! with the recipe, and a session running a fixed pseudo-random prompt.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Instant;
+
+use edgebench_kernels::generate::SplitMix64;
+use edgebench_kernels::gguf::GgufFile;
+use edgebench_kernels::model::{Logits, Model, ModelError, Session};
+use edgebench_kernels::recipe::{self, Prepared, Recipe};
+use edgebench_schema::{Job, ModelReport};
+use sha2::{Digest, Sha256};
+
+use super::AgentError;
+use crate::protocol::Inference;
+
+/// Bytes read at a time while hashing.
+const HASH_BUFFER: usize = 1 << 20;
+
+/// The lower-case hex SHA-256 of everything `reader` yields, and its length.
+///
+/// # Errors
+/// The first read error.
+pub fn sha256_hex(mut reader: impl Read) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; HASH_BUFFER];
+    let mut len = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        len += n as u64;
+    }
+    let digest = hasher.finalize();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok((hex, len))
+}
+
+/// Checks that the job's model file exists and has the job's SHA-256;
+/// returns its size in bytes.
+///
+/// # Errors
+/// [`AgentError::ModelFile`] or [`AgentError::HashMismatch`].
+pub fn verify_model(job: &Job) -> Result<u64, AgentError> {
+    let path = &job.model.path;
+    let io = |source| AgentError::ModelFile {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let (found, len) = sha256_hex(file).map_err(io)?;
+    if !found.eq_ignore_ascii_case(&job.model.sha256) {
+        return Err(AgentError::HashMismatch {
+            path: path.clone(),
+            expected: job.model.sha256.to_ascii_lowercase(),
+            found,
+        });
+    }
+    Ok(len)
+}
+
+/// A model loaded with the job's recipe.
+pub struct Loaded {
+    /// The runnable model.
+    pub model: Arc<Model>,
+    /// What the result says about it.
+    pub report: ModelReport,
+}
+
+/// Parses the job's recipe, opens the file and applies the recipe, timing
+/// both.
+///
+/// # Errors
+/// [`AgentError::Recipe`] for a recipe that does not parse,
+/// [`AgentError::Load`] for a file or recipe that cannot be loaded.
+pub fn load(job: &Job, file_bytes: u64) -> Result<Loaded, AgentError> {
+    let recipe: Recipe = job.recipe.parse().map_err(|e| AgentError::Recipe {
+        recipe: job.recipe.clone(),
+        source: Box::new(e),
+    })?;
+    let load_err = |e| AgentError::Load {
+        path: job.model.path.clone(),
+        recipe: recipe.to_string(),
+        source: Box::new(e),
+    };
+    let start = Instant::now();
+    let file = GgufFile::open(&job.model.path).map_err(|e| load_err(ModelError::from(e).into()))?;
+    let Prepared { model, report } = recipe::prepare(&Arc::new(file), &recipe).map_err(load_err)?;
+    let load_seconds = start.elapsed().as_secs_f64();
+    Ok(Loaded {
+        model,
+        report: ModelReport {
+            path: job.model.path.clone(),
+            sha256: job.model.sha256.to_ascii_lowercase(),
+            file_bytes,
+            recipe: report.recipe.clone(),
+            parameters: report.parameters.1,
+            recipe_bytes: report.bytes.1,
+            load_seconds,
+        },
+    })
+}
+
+/// `n` pseudo-random token ids below `n_vocab` from `seed`.
+pub fn prompt_tokens(n: usize, n_vocab: usize, seed: u64) -> Vec<u32> {
+    let mut rng = SplitMix64::new(seed);
+    let vocab = n_vocab.max(1) as u64;
+    (0..n)
+        .map(|_| u32::try_from(rng.next_u64() % vocab).unwrap_or(0))
+        .collect()
+}
+
+/// The index of the largest value (the first of equal ones; NaN never
+/// wins).
+pub fn argmax(values: &[f32]) -> u32 {
+    let mut best = 0usize;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] || values[best].is_nan() {
+            best = i;
+        }
+    }
+    u32::try_from(best).unwrap_or(0)
+}
+
+/// Greedy generation from a fixed prompt on a [`Session`].
+pub struct SessionInference {
+    session: Session,
+    prompt: Vec<u32>,
+    last: u32,
+}
+
+impl SessionInference {
+    /// Runs `prompt` on `session`.
+    pub fn new(session: Session, prompt: Vec<u32>) -> Self {
+        SessionInference {
+            session,
+            prompt,
+            last: 0,
+        }
+    }
+
+    /// The last token chosen.
+    pub fn last_token(&self) -> u32 {
+        self.last
+    }
+}
+
+impl Inference for SessionInference {
+    type Error = ModelError;
+
+    fn reset(&mut self) {
+        self.session.reset();
+    }
+
+    fn prefill(&mut self) -> Result<(), ModelError> {
+        let logits = self.session.forward(&self.prompt, Logits::Last)?;
+        self.last = argmax(logits);
+        Ok(())
+    }
+
+    fn decode(&mut self) -> Result<(), ModelError> {
+        let logits = self.session.forward(&[self.last], Logits::Last)?;
+        self.last = argmax(logits);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_inputs() {
+        let (hex, len) = sha256_hex(&b"abc"[..]).unwrap();
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(len, 3);
+        // Longer than the buffer: the chunks must add up to one digest.
+        let big = vec![b'a'; HASH_BUFFER + 17];
+        let (hex, len) = sha256_hex(&big[..]).unwrap();
+        let mut h = Sha256::new();
+        h.update(&big);
+        let direct: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!((hex, len), (direct, big.len() as u64));
+    }
+
+    #[test]
+    fn prompts_are_seeded_and_in_the_vocabulary() {
+        let a = prompt_tokens(64, 512, 7);
+        assert_eq!(a, prompt_tokens(64, 512, 7));
+        assert_ne!(a, prompt_tokens(64, 512, 8));
+        assert!(a.iter().all(|&t| t < 512));
+        assert!(a.iter().collect::<std::collections::HashSet<_>>().len() > 32);
+    }
+
+    #[test]
+    fn argmax_picks_the_first_largest_and_skips_nan() {
+        assert_eq!(argmax(&[1.0, 3.0, 3.0, -1.0]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.5, 0.25]), 1);
+        assert_eq!(argmax(&[]), 0);
+    }
+}

@@ -1,0 +1,184 @@
+//! `edgebench-agent run`: one job in, one result out.
+
+use std::path::Path;
+
+use edgebench_kernels::model::{KvType, Session, SessionOptions};
+use edgebench_schema::result::Workload;
+use edgebench_schema::{Job, JobResult, MemoryReport, SCHEMA_VERSION, Status, Validity};
+
+use super::device::{self, DeviceReport, check_device, hottest, run_gate, seconds};
+use super::meter_setup::{meter_config, start_meter};
+use super::model::{SessionInference, load, prompt_tokens, verify_model};
+use super::{AgentError, agent_info, error_chain};
+use crate::counters::Counters;
+use crate::meters::read_process_memory;
+use crate::protocol::{AssembleOptions, RepPolicy, assemble, measure};
+
+/// The job's `cell_id` when the text is a JSON object that has one, so a
+/// failure result still names its cell.
+fn cell_id_of(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("cell_id")?.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A failure result for `error`.
+fn failure(cell_id: String, error: &AgentError) -> JobResult {
+    let mut r = JobResult::failure(cell_id, error.status(), error_chain(error));
+    r.agent = agent_info();
+    r
+}
+
+/// Runs the job in `text` (JSON): always a result, `ok` or the failure.
+/// `progress` receives a line at each step.
+pub fn run(text: &str, progress: &mut dyn FnMut(&str)) -> JobResult {
+    match Job::from_json(text) {
+        Err(e) => failure(cell_id_of(text), &AgentError::Job(e)),
+        Ok(job) => run_job(&job, progress).unwrap_or_else(|e| failure(job.cell_id.clone(), &e)),
+    }
+}
+
+/// Measures `job`.
+///
+/// # Errors
+/// Anything that keeps the job from being measured; see [`AgentError`].
+pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, AgentError> {
+    if job.gen_tokens < 2 {
+        return Err(AgentError::Workload(format!(
+            "gen_tokens is {}, at least 2 are needed to time a decode step",
+            job.gen_tokens
+        )));
+    }
+    progress(&format!("hashing {}", job.model.path));
+    let file_bytes = verify_model(job)?;
+    progress(&format!("loading with recipe {}", job.recipe));
+    let loaded = load(job, file_bytes)?;
+    progress(&format!(
+        "loaded in {:.3} s: {} parameters, {} bytes",
+        loaded.report.load_seconds, loaded.report.parameters, loaded.report.recipe_bytes
+    ));
+    let config = loaded.model.config();
+    let (prompt, generated) = (u64::from(job.prompt_tokens), u64::from(job.gen_tokens));
+    let context = prompt + generated;
+    if context > config.context_length as u64 {
+        return Err(AgentError::ContextTooLong {
+            prompt,
+            generated,
+            context: config.context_length as u64,
+        });
+    }
+    let n_vocab = config.n_vocab;
+
+    let mut validity = Validity::default();
+    let gate = job.thermal_gate.as_ref().map(|g| {
+        progress("waiting for a steady temperature");
+        run_gate(g, Path::new("/"))
+    });
+    if let Some(g) = gate.as_ref().filter(|g| !g.settled) {
+        validity.invalidate(format!("thermal gate: {}", g.reason));
+    }
+    let before = device::collect();
+
+    // The meter's sampler thread starts before the counters open so it is
+    // not counted; the session's thread pool starts after, so it is.
+    let mut started = start_meter(&meter_config(&job.meter));
+    progress(&format!("meter: {}", started.meter.description()));
+    let counters = job
+        .meter
+        .counters
+        .then(|| Counters::open(Path::new("/proc")));
+    let kv_type = if job.kv_f16 { KvType::F16 } else { KvType::F32 };
+    let options = SessionOptions::new(context as usize)
+        .kv_type(kv_type)
+        .threads(job.threads as usize);
+    let session = Session::new(loaded.model.clone(), &options)?;
+    let prompt_ids = prompt_tokens(job.prompt_tokens as usize, n_vocab, job.seed);
+    let mut inference = SessionInference::new(session, prompt_ids);
+
+    let m = &job.measure;
+    let policy = RepPolicy {
+        warmup: m.warmup_reps,
+        min_reps: m.min_reps,
+        min_time: seconds(m.min_seconds),
+        max_reps: m.max_reps,
+        gen_tokens: job.gen_tokens,
+    };
+    progress(&format!(
+        "measuring: {:.1} s idle, {} warm-up, at least {} reps and {} s",
+        m.idle_seconds, m.warmup_reps, m.min_reps, m.min_seconds
+    ));
+    let measured = measure(
+        &mut inference,
+        &policy,
+        started.meter.as_mut(),
+        counters.as_ref(),
+        seconds(m.idle_seconds),
+        progress,
+    );
+    // Samples taken stay queryable; the thread is not needed any more.
+    let _ = started.meter.stop();
+    let measurement = measured?;
+    drop(inference);
+    let after = device::collect();
+
+    let assembled = assemble(
+        &measurement,
+        &AssembleOptions {
+            prompt_tokens: job.prompt_tokens,
+            bootstrap_seed: job.seed,
+            sample_hz: started.sample_hz,
+            counters_off_reason: "not read: the job sets meter.counters to false".to_owned(),
+        },
+    );
+    check_device(&before, &after, &mut validity);
+    if let Some(problem) = assembled.samples.problem() {
+        validity.invalidate(problem);
+    }
+    if assembled.reps.len() < m.min_reps as usize {
+        validity.invalidate(format!(
+            "{} measured repetitions, fewer than min_reps {}",
+            assembled.reps.len(),
+            m.min_reps
+        ));
+    }
+    let memory = read_process_memory(Path::new("/proc"), "self")
+        .ok()
+        .map(|p| MemoryReport {
+            peak_rss_kib: p.peak_rss_kib.or(p.rss_kib).unwrap_or(0),
+            rss_anon_kib: p.rss_anon_kib,
+            rss_file_kib: p.rss_file_kib,
+        });
+    let device = DeviceReport {
+        temp_before_c: hottest(&before),
+        temp_after_c: hottest(&after),
+        before,
+        after: Some(after),
+        thermal_gate: gate,
+        meter: measurement.meter_description.clone(),
+        meters_rejected: started.rejected,
+    };
+    progress("done");
+    Ok(JobResult {
+        schema_version: SCHEMA_VERSION,
+        cell_id: job.cell_id.clone(),
+        status: Status::Ok,
+        error: None,
+        agent: agent_info(),
+        device: serde_json::to_value(&device).unwrap_or(serde_json::Value::Null),
+        model: Some(loaded.report),
+        workload: Some(Workload {
+            threads: job.threads,
+            prompt_tokens: job.prompt_tokens,
+            gen_tokens: job.gen_tokens,
+        }),
+        latency: assembled.latency,
+        memory,
+        energy: Some(assembled.energy),
+        counters: Some(assembled.counters),
+        accuracy: None,
+        validity,
+        warmup_reps: measurement.warmup_reps,
+        reps: assembled.reps,
+    })
+}

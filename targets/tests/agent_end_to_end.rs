@@ -1,0 +1,330 @@
+//! The `edgebench-agent` binary end to end on a synthetic model: results of
+//! good jobs, failure results of bad ones, `probe` and `--version`.
+
+#[path = "fixtures/support.rs"]
+mod support;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use edgebench_kernels::synth::{self, Preset};
+use edgebench_schema::{JobResult, SCHEMA_VERSION, Status};
+use edgebench_targets::agent::sha256_hex;
+use serde_json::{Value, json};
+use support::TempTree;
+
+const AGENT: &str = env!("CARGO_BIN_EXE_edgebench-agent");
+
+/// A tiny synthetic model in a temporary directory, with its SHA-256.
+struct Model {
+    _dir: TempTree,
+    path: PathBuf,
+    sha256: String,
+}
+
+fn tiny_model(tag: &str) -> Model {
+    let dir = TempTree::empty(tag);
+    let path = dir.path().join("tiny.gguf");
+    synth::write(Preset::Tiny, 1, &path).expect("write the synthetic model");
+    let file = std::fs::File::open(&path).expect("open the model");
+    let (sha256, _) = sha256_hex(file).expect("hash the model");
+    Model {
+        _dir: dir,
+        path,
+        sha256,
+    }
+}
+
+fn job(model: &Model, meter: &str) -> Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "cell_id": "cell-1",
+        "model": {"path": model.path.to_string_lossy(), "sha256": model.sha256},
+        "recipe": "q8_0",
+        "threads": 1,
+        "prompt_tokens": 16,
+        "gen_tokens": 8,
+        "seed": 7,
+        "measure": {"warmup_reps": 1, "min_reps": 2, "min_seconds": 0.0, "max_reps": 4,
+                    "idle_seconds": 0.2},
+        "meter": {"kind": meter, "sample_hz": 100.0},
+    })
+}
+
+/// Runs the agent with `args`, `stdin` on its standard input.
+fn agent(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(AGENT)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the agent");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write the job");
+    child.wait_with_output().expect("wait for the agent")
+}
+
+/// Runs `run` on `job`: the exit code, the result as parsed by the schema
+/// and as raw JSON.
+fn run(job: &str) -> (Option<i32>, JobResult, Value) {
+    let out = agent(&["run"], job);
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one result line, got {stdout:?}");
+    let result = JobResult::from_json(lines[0]).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let raw: Value = serde_json::from_str(lines[0]).expect("JSON");
+    (out.status.code(), result, raw)
+}
+
+/// Every energy figure is present, or absent with a reason.
+fn check_energy(raw: &Value) {
+    let e = &raw["energy"];
+    let reason = e["reason"].as_str();
+    for field in [
+        "idle_power_w",
+        "energy_j",
+        "energy_above_idle_j",
+        "decode_mj_per_token",
+        "prefill_energy_j",
+        "avg_power_w",
+    ] {
+        assert!(
+            !e[field].is_null() || reason.is_some_and(|r| !r.is_empty()),
+            "{field} is null without a reason: {e}"
+        );
+        assert_ne!(e[field], json!(0.0), "{field} is zero: {e}");
+    }
+    if e["meter"] == "none" {
+        assert!(
+            e["energy_j"].is_null() && e["idle_power_w"].is_null(),
+            "{e}"
+        );
+    }
+}
+
+fn check_ok(code: Option<i32>, r: &JobResult, raw: &Value, model: &Model) {
+    println!("{raw:#}");
+    assert_eq!(code, Some(0), "{raw}");
+    assert_eq!(r.status, Status::Ok, "{raw}");
+    assert_eq!(r.schema_version, SCHEMA_VERSION);
+    assert_eq!(r.cell_id, "cell-1");
+    assert_eq!(r.error, None);
+    assert!(!r.agent.git_revision.is_empty() && !r.agent.isa.is_empty());
+
+    let m = r.model.as_ref().expect("model report");
+    assert_eq!(m.sha256, model.sha256);
+    assert_eq!(m.file_bytes, std::fs::metadata(&model.path).unwrap().len());
+    assert_eq!(m.recipe, "q8_0");
+    assert!(m.parameters > 0 && m.recipe_bytes > 0 && m.recipe_bytes < m.file_bytes);
+
+    assert!(r.reps.len() >= 2 && r.reps.len() <= 4, "{}", r.reps.len());
+    for rep in &r.reps {
+        assert_eq!(rep.token_ms.len(), 7);
+        assert!(rep.ttft_s > 0.0 && rep.e2e_s >= rep.ttft_s);
+        assert!(rep.prefill_tps > 0.0 && rep.decode_tps > 0.0);
+    }
+    let lat = r.latency.as_ref().expect("latency");
+    assert_eq!(lat.ttft_s.n, r.reps.len());
+    assert_eq!(lat.token_ms.n, 7 * r.reps.len());
+    assert_eq!(lat.ttft_s.bootstrap_seed, 7);
+    assert_eq!(r.warmup_reps, 1);
+
+    let mem = r.memory.as_ref().expect("memory");
+    assert!(mem.peak_rss_kib > 0);
+    check_energy(raw);
+
+    let c = r.counters.as_ref().expect("counters");
+    if c.instructions.is_none() {
+        let reason = c.reason.as_deref().expect("a reason for missing counters");
+        assert!(
+            reason.starts_with("not supported") || reason.starts_with("not permitted"),
+            "{reason}"
+        );
+        assert!(r.reps.iter().all(|rep| rep.instructions.is_none()));
+    } else {
+        assert!(r.reps.iter().all(|rep| rep.instructions.is_some()));
+    }
+
+    assert!(raw["device"]["before"]["cpu"]["logical_cores"].as_u64() > Some(0));
+    assert!(raw["device"].get("temp_after_c").is_some());
+    assert_eq!(r.validity.valid, r.validity.reasons.is_empty());
+}
+
+#[test]
+fn run_without_a_meter_reports_why_energy_is_missing() {
+    let model = tiny_model("agent-none");
+    let (code, r, raw) = run(&job(&model, "none").to_string());
+    check_ok(code, &r, &raw, &model);
+    let e = r.energy.as_ref().expect("energy section");
+    assert_eq!(e.meter, "none");
+    assert_eq!(e.reason.as_deref(), Some("no meter configured"));
+    assert!(e.energy_j.is_none() && e.decode_mj_per_token.is_none());
+    assert!(r.reps.iter().all(|rep| rep.energy_j.is_none()));
+}
+
+#[test]
+fn run_with_the_automatic_meter() {
+    let model = tiny_model("agent-auto");
+    let mut j = job(&model, "auto");
+    j["kv_f16"] = json!(true);
+    j["thermal_gate"] = json!({"max_delta_c": 2.0, "window_seconds": 1.0, "timeout_seconds": 2.0});
+    let (code, r, raw) = run(&j.to_string());
+    check_ok(code, &r, &raw, &model);
+    let gate = &raw["device"]["thermal_gate"];
+    assert!(gate["reason"].is_string(), "{gate}");
+    let gate_reason = r
+        .validity
+        .reasons
+        .iter()
+        .any(|x| x.starts_with("thermal gate"));
+    assert_eq!(gate["settled"].as_bool(), Some(!gate_reason), "{raw}");
+    let e = r.energy.as_ref().expect("energy section");
+    if e.meter == "none" {
+        let reason = e.reason.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("no usable meter ("), "{reason}");
+    }
+}
+
+/// Runs a job and checks the failure result it gives.
+fn check_failure(job: &str, status: Status, cell_id: &str, needles: &[&str]) {
+    let (code, r, _) = run(job);
+    println!("{:?}: {:?}", r.status, r.error);
+    assert_eq!(code, Some(1), "{r:?}");
+    assert_eq!(r.status, status, "{r:?}");
+    assert_eq!(r.cell_id, cell_id);
+    assert!(!r.validity.valid);
+    assert!(r.reps.is_empty() && r.latency.is_none());
+    let error = r.error.unwrap_or_default();
+    for needle in needles {
+        assert!(error.contains(needle), "{error:?} lacks {needle:?}");
+    }
+}
+
+#[test]
+fn bad_jobs_give_failure_results() {
+    let model = tiny_model("agent-bad");
+    let good = job(&model, "none");
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    check_failure(
+        "this is not JSON",
+        Status::Failed,
+        "",
+        &["malformed job JSON"],
+    );
+    check_failure(
+        &edit(&|v| v["colour"] = json!("blue")),
+        Status::Failed,
+        "cell-1",
+        &["unknown field", "colour"],
+    );
+    check_failure(
+        &edit(&|v| v["schema_version"] = json!(2)),
+        Status::Failed,
+        "cell-1",
+        &["schema_version 2", "version 1"],
+    );
+    let missing = model.path.with_file_name("absent.gguf");
+    check_failure(
+        &edit(&|v| v["model"]["path"] = json!(missing.to_string_lossy())),
+        Status::Failed,
+        "cell-1",
+        &["absent.gguf", "No such file"],
+    );
+    check_failure(
+        &edit(&|v| v["model"]["sha256"] = json!("0".repeat(64))),
+        Status::Failed,
+        "cell-1",
+        &["sha256", &model.sha256, &"0".repeat(64)],
+    );
+    check_failure(
+        &edit(&|v| v["recipe"] = json!("q5_9")),
+        Status::Unsupported,
+        "cell-1",
+        &["recipe 'q5_9'", "unknown scheme"],
+    );
+    check_failure(
+        &edit(&|v| v["prompt_tokens"] = json!(300)),
+        Status::Failed,
+        "cell-1",
+        &["prompt_tokens 300", "context length 256"],
+    );
+    check_failure(
+        &edit(&|v| v["gen_tokens"] = json!(1)),
+        Status::Failed,
+        "cell-1",
+        &["gen_tokens is 1"],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_gguf_fails_cleanly() {
+    let dir = TempTree::empty("agent-not-gguf");
+    let path = dir.path().join("junk.gguf");
+    std::fs::write(&path, b"not a model at all").unwrap();
+    let (sha, _) = sha256_hex(&b"not a model at all"[..]).unwrap();
+    let mut v = job(
+        &Model {
+            _dir: TempTree::empty("agent-unused"),
+            path: path.clone(),
+            sha256: sha,
+        },
+        "none",
+    );
+    v["cell_id"] = json!("junk");
+    check_failure(
+        &v.to_string(),
+        Status::Failed,
+        "junk",
+        &["cannot load", "junk.gguf"],
+    );
+}
+
+#[test]
+fn probe_prints_cpu_meters_and_counters() {
+    let out = agent(&["probe"], "");
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("probe JSON");
+    assert!(v["cpu"]["logical_cores"].as_u64() > Some(0), "{v}");
+    assert!(v["meters"]["chosen"].is_string(), "{v}");
+    assert!(v["meters"]["rejected"].is_array(), "{v}");
+    assert!(v["kernels"]["isa"].is_string(), "{v}");
+    let counters = &v["counters"];
+    assert!(counters["available"].as_bool() == Some(true) || counters["reason"].is_string());
+}
+
+#[test]
+fn version_names_a_revision_and_usage_errors_exit_2() {
+    let out = agent(&["--version"], "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("edgebench-agent "), "{text}");
+    let rev = text
+        .split("git ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or_default();
+    assert!(
+        rev == "unknown" || (rev.len() == 12 && rev.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{text}"
+    );
+
+    let out = agent(&["fly"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("unknown command 'fly'") && err.contains("Usage:"),
+        "{err}"
+    );
+    let out = agent(&["--help"], "");
+    assert!(String::from_utf8(out.stdout).unwrap().contains("probe"));
+}
