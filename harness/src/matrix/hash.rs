@@ -1,7 +1,7 @@
 //! SHA-256 of files (streamed) and bytes, as lower-case hex.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -21,17 +21,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// The I/O error opening or reading the file.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    // The agent's hash, so controller and device agree by construction.
+    edgebench_targets::agent::sha256_hex(File::open(path)?).map(|(hex, _)| hex)
 }
 
 #[cfg(test)]

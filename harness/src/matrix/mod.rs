@@ -18,7 +18,7 @@ mod checked;
 mod checker;
 mod devices;
 mod diagnostic;
-mod hash;
+pub mod hash;
 pub mod raw;
 mod read;
 mod recipes;

@@ -6,6 +6,7 @@
 //! result with a `failed` or `unsupported` status and the error, never
 //! panics on its input.
 
+pub mod cli;
 mod device;
 mod error;
 mod meter_setup;

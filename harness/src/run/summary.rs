@@ -1,0 +1,135 @@
+//! The terminal summary at the end of a run: one table per model × device,
+//! one row per recipe and workload.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use edgebench_schema::{JobResult, Status};
+
+use crate::plan::Cell;
+
+/// One row of the summary.
+struct Row {
+    recipe: String,
+    workload: String,
+    status: String,
+    size_mib: String,
+    rss_mib: String,
+    ttft_ms: String,
+    prefill: String,
+    decode: String,
+    energy: String,
+    drop: String,
+}
+
+const HEADER: [&str; 10] = [
+    "recipe",
+    "workload",
+    "status",
+    "size MiB",
+    "peak RSS MiB",
+    "TTFT ms",
+    "prefill tok/s",
+    "decode tok/s",
+    "J/inference",
+    "PPL Δ %",
+];
+
+fn num(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.decimals$}"))
+}
+
+fn row(cell: &Cell, r: Option<&JobResult>) -> Row {
+    let workload = format!("{}t p{} g{}", cell.threads, cell.prompt_tokens, cell.gen_tokens);
+    let Some(r) = r else {
+        return Row {
+            recipe: cell.recipe.clone(),
+            workload,
+            status: "not run".into(),
+            size_mib: String::new(),
+            rss_mib: String::new(),
+            ttft_ms: String::new(),
+            prefill: String::new(),
+            decode: String::new(),
+            energy: String::new(),
+            drop: String::new(),
+        };
+    };
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let lat = r.latency.as_ref();
+    let status = match (r.status, r.validity.valid) {
+        (Status::Ok, true) => "ok".to_owned(),
+        (Status::Ok, false) => "ok (invalid)".to_owned(),
+        (s, _) => s.name().to_owned(),
+    };
+    Row {
+        recipe: cell.recipe.clone(),
+        workload,
+        status,
+        size_mib: num(r.model.as_ref().map(|m| mib(m.recipe_bytes)), 1),
+        rss_mib: num(r.memory.as_ref().map(|m| m.peak_rss_kib as f64 / 1024.0), 1),
+        ttft_ms: num(lat.map(|l| l.ttft_s.median * 1e3), 1),
+        prefill: num(lat.map(|l| l.prefill_tps.median), 0),
+        decode: num(lat.map(|l| l.decode_tps.median), 1),
+        energy: num(
+            r.energy
+                .as_ref()
+                .and_then(|e| e.energy_j.as_ref())
+                .map(|s| s.median),
+            3,
+        ),
+        drop: num(r.accuracy.as_ref().map(|a| a.ppl_delta_pct), 2),
+    }
+}
+
+/// Renders the tables for `cells` with their results (by cell id).
+pub fn render(cells: &[Cell], results: &BTreeMap<String, JobResult>) -> String {
+    let mut groups: Vec<((String, String), Vec<Row>)> = Vec::new();
+    for cell in cells {
+        let key = (cell.model.clone(), cell.device.clone());
+        let row = row(cell, results.get(&cell.id));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((key, vec![row])),
+        }
+    }
+    let mut out = String::new();
+    for ((model, device), rows) in groups {
+        let _ = writeln!(out, "\nmodel {model} on {device}");
+        let cols: Vec<[&str; 10]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    &r.recipe, &r.workload, &r.status, &r.size_mib, &r.rss_mib, &r.ttft_ms,
+                    &r.prefill, &r.decode, &r.energy, &r.drop,
+                ]
+                .map(String::as_str)
+            })
+            .collect();
+        let widths: Vec<usize> = (0..HEADER.len())
+            .map(|i| {
+                cols.iter()
+                    .map(|c| c[i].chars().count())
+                    .chain([HEADER[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for line in std::iter::once(HEADER).chain(cols) {
+            let cells: Vec<String> = line
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (v, &w))| {
+                    if i < 3 {
+                        format!("{v:<w$}")
+                    } else {
+                        format!("{v:>w$}")
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+        }
+    }
+    out
+}
