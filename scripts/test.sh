@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, tests on this machine, and the
-# kernel tests cross-compiled for aarch64 and run under qemu.
+# device crates (kernel, agent library, schema) cross-compiled for aarch64
+# and run under qemu.
 # Installs what it needs on Debian (as root, or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +30,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 log "cargo test (host: $(uname -m))"
 cargo test --workspace --locked
 
-log "cargo test edgebench-kernels (aarch64 under qemu)"
-cargo test -p edgebench-kernels --locked --target aarch64-unknown-linux-gnu --lib --tests
+log "device crates on aarch64 under qemu"
+aarch64=(--locked --target aarch64-unknown-linux-gnu)
+cargo clippy "${aarch64[@]}" -p edgebench-kernels -p edgebench-targets --all-targets -- -D warnings
+cargo test "${aarch64[@]}" -p edgebench-kernels --lib --tests
+# The agent's end-to-end tests spawn the agent binary, which needs binfmt
+# to run foreign binaries; the library, meter and protocol tests do not.
+cargo test "${aarch64[@]}" -p edgebench-targets -p edgebench-schema --lib \
+  --test 'meters_*' --test 'protocol_*' --test 'schema_*'
