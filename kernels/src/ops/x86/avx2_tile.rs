@@ -63,9 +63,9 @@ impl ByteDot for Avx512Vnni {
 /// [`PREFETCH_MIN_ROWS`] rows, in whole tiles. Four short rows read side by
 /// side defeat the hardware stream prefetchers (half the bandwidth of a
 /// single-row scan on 576-column rows); explicit prefetches restore it.
-const PREFETCH_BYTES: usize = 32 << 10;
+const PREFETCH_BYTES: usize = 8 << 10;
 /// See [`PREFETCH_BYTES`].
-const PREFETCH_MIN_ROWS: usize = 8;
+const PREFETCH_MIN_ROWS: usize = 4;
 
 /// A weight block format and the activation block format it multiplies.
 pub(super) trait QuantBlock {
