@@ -170,7 +170,7 @@ fn matvec_and_matmul_match_the_reference() {
             let bytes = encode(dtype, &random(&mut rng, rows * cols));
             let w = WeightMatrix::new(dtype, rows, cols, &bytes).unwrap();
             let rb = w.row_bytes();
-            for n in [1, 2, 5] {
+            for n in [1, 2, 3, 5, 17] {
                 let x = random(&mut rng, n * cols);
                 for m in &mut drivers {
                     let what = format!(

@@ -4,22 +4,30 @@
 //! Quantized weights multiply quantized activations: the activations are
 //! quantized once per call (Q8_0 for Q8_0 and Q4_0 weights, Q8_1 for Q4_1)
 //! into a scratch buffer the driver keeps, so steady-state calls do not
-//! allocate. Work is split over output rows in tiles of whole 16-row groups;
-//! inside a tile, a group of weight rows is reused for every activation row
-//! of the batch while it is still in cache.
+//! allocate. Work is split over output rows in tiles of whole 16-row groups,
+//! one thread per tile at a time. Inside a tile, the table's tile kernels
+//! compute [`TILE_ROWS`] weight rows × up to [`TILE_BATCH`] activation rows
+//! at once, with each group of weight rows read from memory once per pass
+//! over the batch (see `tile_loop`). A matrix-vector product is the same
+//! loop with a batch of one, so each output row of a product is computed
+//! exactly the same way whatever the batch.
 
 use super::pool::{ColumnTile, ThreadPool};
-use super::{DotKernels, Isa, OpsError, WeightMatrix};
+use super::{DotKernels, Isa, OpsError, TILE_BATCH, TILE_ROWS, WeightMatrix};
 use crate::quant::{
     BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_0, quantize_q8_1,
 };
 use bytemuck::Zeroable;
+use std::ops::Range;
 
 /// Output rows per group: tiles are whole groups, and a group of weight rows
 /// is reused across the batch before moving on.
 const GROUP: usize = 16;
 /// Tiles per thread, so uneven progress still balances out.
 const TILES_PER_THREAD: usize = 4;
+/// Bytes of (quantized) activations multiplied with a weight tile per pass:
+/// they stay in L2 while each group of weight rows streams through L1.
+const PASS_BYTES: usize = 128 << 10;
 
 /// A kernel table, a thread pool and activation scratch space.
 #[derive(Debug)]
@@ -132,15 +140,21 @@ impl Matmul {
         let nb = cols / QK;
         match w.dtype() {
             GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => {
-                let dot = match w.dtype() {
-                    GgmlType::F32 => k.f32,
-                    GgmlType::F16 => k.f16,
-                    _ => k.bf16,
+                let kernel = match w.dtype() {
+                    GgmlType::F32 => k.f32_tile,
+                    GgmlType::F16 => k.f16_tile,
+                    _ => k.bf16_tile,
                 };
                 let rb = w.row_bytes();
+                let pass = pass_rows(cols * size_of::<f32>());
                 self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                    tile_loop(&mut t, n, |r, i| {
-                        dot(&data[r * rb..(r + 1) * rb], &x[i * cols..(i + 1) * cols])
+                    tile_loop(&mut t, n, pass, |r, i, out| {
+                        kernel(
+                            &data[r.start * rb..r.end * rb],
+                            &x[i.start * cols..i.end * cols],
+                            cols,
+                            out,
+                        )
                     })
                 });
             }
@@ -150,16 +164,21 @@ impl Matmul {
                     quantize_q8_0(xr, ar);
                 }
                 let act = &*act;
-                let xi = |i: usize| &act[i * nb..(i + 1) * nb];
+                let xi = |i: Range<usize>| &act[i.start * nb..i.end * nb];
+                let pass = pass_rows(nb * size_of::<BlockQ8_0>());
                 if w.dtype() == GgmlType::Q8_0 {
                     let wb: &[BlockQ8_0] = bytemuck::cast_slice(data);
                     self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                        tile_loop(&mut t, n, |r, i| (k.q8_0)(&wb[r * nb..(r + 1) * nb], xi(i)))
+                        tile_loop(&mut t, n, pass, |r, i, out| {
+                            (k.q8_0_tile)(&wb[r.start * nb..r.end * nb], xi(i), nb, out)
+                        })
                     });
                 } else {
                     let wb: &[BlockQ4_0] = bytemuck::cast_slice(data);
                     self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                        tile_loop(&mut t, n, |r, i| (k.q4_0)(&wb[r * nb..(r + 1) * nb], xi(i)))
+                        tile_loop(&mut t, n, pass, |r, i, out| {
+                            (k.q4_0_tile)(&wb[r.start * nb..r.end * nb], xi(i), nb, out)
+                        })
                     });
                 }
             }
@@ -170,9 +189,11 @@ impl Matmul {
                 }
                 let act = &*act;
                 let wb: &[BlockQ4_1] = bytemuck::cast_slice(data);
+                let pass = pass_rows(nb * size_of::<BlockQ8_1>());
                 self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                    tile_loop(&mut t, n, |r, i| {
-                        (k.q4_1)(&wb[r * nb..(r + 1) * nb], &act[i * nb..(i + 1) * nb])
+                    tile_loop(&mut t, n, pass, |r, i, out| {
+                        let xi = &act[i.start * nb..i.end * nb];
+                        (k.q4_1_tile)(&wb[r.start * nb..r.end * nb], xi, nb, out)
                     })
                 });
             }
@@ -180,6 +201,12 @@ impl Matmul {
         }
         Ok(())
     }
+}
+
+/// Activation rows per pass over a tile's weights: as many as fit in
+/// [`PASS_BYTES`], in whole tile batches.
+fn pass_rows(row_bytes: usize) -> usize {
+    (PASS_BYTES / row_bytes.max(1) / TILE_BATCH).max(1) * TILE_BATCH
 }
 
 /// The first `len` elements of `buf`, grown (once) if it is shorter.
@@ -190,15 +217,31 @@ fn scratch<T: Zeroable + Clone>(buf: &mut Vec<T>, len: usize) -> &mut [T] {
     &mut buf[..len]
 }
 
-/// Fills a tile: for each group of weight rows, every activation row.
-fn tile_loop(t: &mut ColumnTile<'_, f32>, n: usize, dot: impl Fn(usize, usize) -> f32) {
+/// Fills a tile of the output. For each pass of `pass` activation rows,
+/// each group of [`TILE_ROWS`] weight rows is read once (into L1) and
+/// multiplied with every activation row of the pass (kept in L2) in tiles of
+/// [`TILE_BATCH`]; `kernel(weight rows, activation rows, out)` fills one
+/// tile, activation-major.
+fn tile_loop(
+    t: &mut ColumnTile<'_, f32>,
+    n: usize,
+    pass: usize,
+    kernel: impl Fn(Range<usize>, Range<usize>, &mut [f32]),
+) {
     let (start, width) = (t.start(), t.width());
-    for g in (0..width).step_by(GROUP) {
-        let g_end = (g + GROUP).min(width);
-        for i in 0..n {
-            let out = &mut t.row_mut(i)[g..g_end];
-            for (j, o) in out.iter_mut().enumerate() {
-                *o = dot(start + g + j, i);
+    let mut buf = [0.0f32; TILE_ROWS * TILE_BATCH];
+    for p in (0..n).step_by(pass) {
+        let p_end = (p + pass).min(n);
+        for r in (0..width).step_by(TILE_ROWS) {
+            let r_end = (r + TILE_ROWS).min(width);
+            let nr = r_end - r;
+            for i in (p..p_end).step_by(TILE_BATCH) {
+                let i_end = (i + TILE_BATCH).min(p_end);
+                let out = &mut buf[..nr * (i_end - i)];
+                kernel(start + r..start + r_end, i..i_end, out);
+                for (row, o) in (i..i_end).zip(out.chunks_exact(nr)) {
+                    t.row_mut(row)[r..r_end].copy_from_slice(o);
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Matrix kernels: row dot products per tensor format and instruction set,
+//! Matrix kernels: row dot products and small tiles of them (a few weight
+//! rows × a few activation rows) per tensor format and instruction set,
 //! chosen at run time, and the matrix-vector / matrix-matrix drivers on top.
 
 #[cfg(target_arch = "aarch64")]
@@ -17,5 +18,8 @@ pub use error::OpsError;
 pub use isa::Isa;
 pub use matmul::Matmul;
 pub use pool::ThreadPool;
-pub use table::{DotKernels, FloatDot, Q4_0Dot, Q4_1Dot, Q8_0Dot};
+pub use table::{
+    DotKernels, FloatDot, FloatTile, Q4_0Dot, Q4_0Tile, Q4_1Dot, Q4_1Tile, Q8_0Dot, Q8_0Tile,
+    TILE_BATCH, TILE_ROWS,
+};
 pub use weights::WeightMatrix;

@@ -8,9 +8,16 @@
 //! on the epoch (the next call usually follows within microseconds) and
 //! then sleep on a condvar, so an idle pool burns no core.
 //!
+//! A call does not wait for workers that have not started: a worker joins
+//! a job by registering in an `active` count and then re-reading the job
+//! pointer; once the chunks are all handed out, the caller clears the
+//! pointer and waits only for registered workers. A worker that is slow to
+//! wake (sleeping, or descheduled on a loaded machine) therefore costs the
+//! call nothing: the caller and the other workers take its chunks.
+//!
 //! This module holds all of the kernel drivers' lifetime-erasing `unsafe`:
 //! the job pointer outlives nothing because [`ThreadPool::run`] does not
-//! return before every worker has checked out of the job, and
+//! return before every worker that can still see the job has left it, and
 //! [`ColumnTile`] hands out disjoint column ranges of one output matrix.
 
 use std::any::Any;
@@ -30,8 +37,6 @@ struct Job<'a> {
     f: &'a (dyn Fn(usize) + Sync),
     n_chunks: usize,
     next: AtomicUsize,
-    /// Workers that have not yet checked out of this job.
-    pending: AtomicUsize,
     /// The first panic payload, re-raised on the calling thread.
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     caller: Thread,
@@ -59,8 +64,11 @@ impl Job<'_> {
 struct Shared {
     /// Bumped once per call (and once at shutdown).
     epoch: AtomicUsize,
-    /// The current job, type- and lifetime-erased (see [`ThreadPool::run`]).
+    /// The current job, type- and lifetime-erased (see [`ThreadPool::run`]);
+    /// null when no job is open to workers.
     job: AtomicPtr<Job<'static>>,
+    /// Workers registered in the current job (see [`worker`]).
+    active: AtomicUsize,
     shutdown: AtomicBool,
     sleepers: AtomicUsize,
     lock: Mutex<()>,
@@ -102,13 +110,22 @@ fn worker(shared: Arc<Shared>) {
         if shared.shutdown.load(SeqCst) {
             return;
         }
-        // SAFETY: a new epoch was published after the job pointer was
-        // stored, and `run` keeps the job alive until this worker has
-        // decremented `pending` below; nothing here touches the job after.
-        let job = unsafe { &*shared.job.load(SeqCst) };
+        // Register first, then look for the job: either `run` sees this
+        // registration when it waits, or this load sees the cleared pointer.
+        shared.active.fetch_add(1, SeqCst);
+        let ptr = shared.job.load(SeqCst);
+        if ptr.is_null() {
+            shared.active.fetch_sub(1, SeqCst);
+            continue;
+        }
+        // SAFETY: the pointer is non-null, so `run` has not yet cleared it,
+        // and it waits for `active` to drop to zero after clearing: the job
+        // stays alive until this worker deregisters below, and nothing here
+        // touches the job after that.
+        let job = unsafe { &*ptr };
         job.work();
         let caller = job.caller.clone();
-        if job.pending.fetch_sub(1, AcqRel) == 1 {
+        if shared.active.fetch_sub(1, SeqCst) == 1 {
             caller.unpark();
         }
     }
@@ -130,6 +147,7 @@ impl ThreadPool {
         let shared = Arc::new(Shared {
             epoch: AtomicUsize::new(0),
             job: AtomicPtr::new(std::ptr::null_mut()),
+            active: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
@@ -165,22 +183,28 @@ impl ThreadPool {
             f,
             n_chunks,
             next: AtomicUsize::new(0),
-            pending: AtomicUsize::new(self.workers.len()),
             panic: Mutex::new(None),
             caller: thread::current(),
         };
         if self.workers.is_empty() || n_chunks <= 1 {
             job.work();
         } else {
-            // `&mut self` makes calls exclusive, so every worker has checked
-            // out of the previous job and no one reads the old pointer.
+            // `&mut self` makes calls exclusive, and the previous call left
+            // the pointer null with no worker registered.
             let erased = &job as *const Job<'_> as *mut Job<'static>;
             self.shared.job.store(erased, SeqCst);
             self.publish();
             job.work();
-            if !spin_until(|| job.pending.load(Acquire) == 0) {
-                while job.pending.load(Acquire) != 0 {
-                    thread::park();
+            // Every chunk is handed out: close the job to latecomers, then
+            // wait for the registered workers to finish theirs.
+            self.shared.job.store(std::ptr::null_mut(), SeqCst);
+            let idle = || self.shared.active.load(SeqCst) == 0;
+            if !spin_until(idle) {
+                while !idle() {
+                    // A worker leaving the job unparks this thread; one that
+                    // only found the pointer cleared does not know it, hence
+                    // the timeout.
+                    thread::park_timeout(SPIN);
                 }
             }
         }

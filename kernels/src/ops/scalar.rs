@@ -76,3 +76,80 @@ pub fn dot_q4_1(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32 {
     }
     sum
 }
+
+/// Checks a tile call's shape (`w_len` weight elements in rows of `w_row`,
+/// `x_len` activation elements in rows of `x_row`) and returns `(rows, batch)`.
+///
+/// # Panics
+/// When the shape breaks the contract of [`FloatTile`](super::FloatTile).
+pub(crate) fn tile_shape(
+    w_len: usize,
+    w_row: usize,
+    x_len: usize,
+    x_row: usize,
+    out_len: usize,
+) -> (usize, usize) {
+    assert!(w_row > 0 && x_row > 0, "tile: empty rows");
+    assert!(
+        w_len.is_multiple_of(w_row) && x_len.is_multiple_of(x_row),
+        "tile: partial rows"
+    );
+    let (rows, batch) = (w_len / w_row, x_len / x_row);
+    assert!(
+        (1..=super::TILE_ROWS).contains(&rows) && (1..=super::TILE_BATCH).contains(&batch),
+        "tile: {rows} × {batch} is outside the tile limits"
+    );
+    assert_eq!(out_len, rows * batch, "tile: output length mismatch");
+    (rows, batch)
+}
+
+/// Fills a tile with one row dot per output: weight rows are `wk` elements
+/// of `w` long, activation rows `xk` elements of `x`.
+///
+/// # Panics
+/// When the shape breaks the tile contract.
+pub(crate) fn tile<W, X>(
+    w: &[W],
+    wk: usize,
+    x: &[X],
+    xk: usize,
+    out: &mut [f32],
+    dot: fn(&[W], &[X]) -> f32,
+) {
+    let (rows, _) = tile_shape(w.len(), wk, x.len(), xk, out.len());
+    for (xi, o) in x.chunks_exact(xk).zip(out.chunks_exact_mut(rows)) {
+        for (wr, v) in w.chunks_exact(wk).zip(o) {
+            *v = dot(wr, xi);
+        }
+    }
+}
+
+/// Tile of f32 weights (see [`FloatTile`](super::FloatTile)).
+pub fn tile_f32(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile(w, 4 * len, x, len, out, dot_f32);
+}
+
+/// Tile of f16 weights (see [`FloatTile`](super::FloatTile)).
+pub fn tile_f16(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile(w, 2 * len, x, len, out, dot_f16);
+}
+
+/// Tile of bf16 weights (see [`FloatTile`](super::FloatTile)).
+pub fn tile_bf16(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile(w, 2 * len, x, len, out, dot_bf16);
+}
+
+/// Tile of Q8_0 × Q8_0 (see [`Q8_0Tile`](super::Q8_0Tile)).
+pub fn tile_q8_0(w: &[BlockQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
+    tile(w, nb, x, nb, out, dot_q8_0);
+}
+
+/// Tile of Q4_0 × Q8_0 (see [`Q4_0Tile`](super::Q4_0Tile)).
+pub fn tile_q4_0(w: &[BlockQ4_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
+    tile(w, nb, x, nb, out, dot_q4_0);
+}
+
+/// Tile of Q4_1 × Q8_1 (see [`Q4_1Tile`](super::Q4_1Tile)).
+pub fn tile_q4_1(w: &[BlockQ4_1], x: &[BlockQ8_1], nb: usize, out: &mut [f32]) {
+    tile(w, nb, x, nb, out, dot_q4_1);
+}

@@ -14,11 +14,35 @@ pub type Q4_0Dot = fn(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32;
 /// Dot product of a Q4_1 weight row with Q8_1 activations.
 pub type Q4_1Dot = fn(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32;
 
-/// Row-dot kernels of one [`Isa`]. Every entry is safe to call: a table is
-/// only handed out for a level the running CPU supports.
+/// Most weight rows one tile kernel call takes.
+pub const TILE_ROWS: usize = 4;
+/// Most activation rows one tile kernel call takes.
+pub const TILE_BATCH: usize = 4;
+
+/// A tile of row dots with float weights: `w` holds `rows` weight rows of
+/// `len` elements as raw little-endian bytes, `x` holds `batch` activation
+/// rows of `len` values, and `out[i * rows + r]` receives the dot of weight
+/// row `r` with activation row `i` (`1 <= rows <= TILE_ROWS`,
+/// `1 <= batch <= TILE_BATCH`, `out.len() == rows * batch`).
 ///
-/// Callers guarantee matching lengths (`w` holds exactly `x.len()` elements);
-/// kernels may panic otherwise.
+/// Each output is computed the same way whatever the tile's shape, so a
+/// product does not depend on which other rows share its tile.
+pub type FloatTile = fn(w: &[u8], x: &[f32], len: usize, out: &mut [f32]);
+/// A tile of Q8_0 weight rows × Q8_0 activation rows, `nb` blocks each
+/// (layout and limits as [`FloatTile`]).
+pub type Q8_0Tile = fn(w: &[BlockQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]);
+/// A tile of Q4_0 weight rows × Q8_0 activation rows, `nb` blocks each
+/// (layout and limits as [`FloatTile`]).
+pub type Q4_0Tile = fn(w: &[BlockQ4_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]);
+/// A tile of Q4_1 weight rows × Q8_1 activation rows, `nb` blocks each
+/// (layout and limits as [`FloatTile`]).
+pub type Q4_1Tile = fn(w: &[BlockQ4_1], x: &[BlockQ8_1], nb: usize, out: &mut [f32]);
+
+/// Row-dot and tile kernels of one [`Isa`]. Every entry is safe to call: a
+/// table is only handed out for a level the running CPU supports.
+///
+/// Callers guarantee matching lengths (`w` holds exactly `x.len()` elements,
+/// tiles as documented on [`FloatTile`]); kernels may panic otherwise.
 #[derive(Clone, Copy, Debug)]
 pub struct DotKernels {
     /// The level these kernels were written for.
@@ -35,6 +59,18 @@ pub struct DotKernels {
     pub q4_0: Q4_0Dot,
     /// Q4_1 weights × Q8_1 activations.
     pub q4_1: Q4_1Dot,
+    /// Tiles of f32 weights.
+    pub f32_tile: FloatTile,
+    /// Tiles of f16 weights.
+    pub f16_tile: FloatTile,
+    /// Tiles of bf16 weights.
+    pub bf16_tile: FloatTile,
+    /// Tiles of Q8_0 weights × Q8_0 activations.
+    pub q8_0_tile: Q8_0Tile,
+    /// Tiles of Q4_0 weights × Q8_0 activations.
+    pub q4_0_tile: Q4_0Tile,
+    /// Tiles of Q4_1 weights × Q8_1 activations.
+    pub q4_1_tile: Q4_1Tile,
 }
 
 impl DotKernels {
@@ -47,6 +83,12 @@ impl DotKernels {
         q8_0: scalar::dot_q8_0,
         q4_0: scalar::dot_q4_0,
         q4_1: scalar::dot_q4_1,
+        f32_tile: scalar::tile_f32,
+        f16_tile: scalar::tile_f16,
+        bf16_tile: scalar::tile_bf16,
+        q8_0_tile: scalar::tile_q8_0,
+        q4_0_tile: scalar::tile_q4_0,
+        q4_1_tile: scalar::tile_q4_1,
     };
 
     /// The kernels for `isa`, or `None` when this CPU cannot run it.

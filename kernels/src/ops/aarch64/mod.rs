@@ -9,7 +9,9 @@
 mod asm;
 mod float;
 mod quant;
+mod tile;
 
+use super::scalar::{tile as tile_by_rows, tile_shape};
 use super::{DotKernels, Isa};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
 use quant::{Sdot, Widening};
@@ -33,6 +35,12 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
         q8_0: q8_0_neon,
         q4_0: q4_0_neon,
         q4_1: q4_1_neon,
+        f32_tile: f32_neon_tile,
+        f16_tile: f16_neon_tile,
+        bf16_tile: bf16_neon_tile,
+        q8_0_tile: q8_0_neon_tile,
+        q4_0_tile: q4_0_neon_tile,
+        q4_1_tile: q4_1_neon_tile,
         ..DotKernels::SCALAR
     };
     match isa {
@@ -43,6 +51,9 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
             q8_0: q8_0_dotprod,
             q4_0: q4_0_dotprod,
             q4_1: q4_1_dotprod,
+            q8_0_tile: q8_0_dotprod_tile,
+            q4_0_tile: q4_0_dotprod_tile,
+            q4_1_tile: q4_1_dotprod_tile,
             ..neon
         }),
         _ => None,
@@ -104,6 +115,68 @@ macro_rules! dotprod_entry {
 dotprod_entry!(q8_0_dotprod, dot_q8_0, BlockQ8_0, BlockQ8_0);
 dotprod_entry!(q4_0_dotprod, dot_q4_0, BlockQ4_0, BlockQ8_0);
 dotprod_entry!(q4_1_dotprod, dot_q4_1, BlockQ4_1, BlockQ8_1);
+
+// Float tiles are memory-bound like the row dots: one NEON row dot per
+// output keeps matrix-vector and matrix-matrix products identical.
+
+fn f32_neon_tile(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile_by_rows(w, 4 * len, x, len, out, f32_neon);
+}
+
+fn f16_neon_tile(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile_by_rows(w, 2 * len, x, len, out, f16_neon);
+}
+
+fn bf16_neon_tile(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    tile_by_rows(w, 2 * len, x, len, out, bf16_neon);
+}
+
+/// Wraps a quantized tile kernel for one dot primitive: checks the tile
+/// contract, then runs the kernel inside a function compiled with the
+/// primitive's features so that everything inlines into one loop.
+macro_rules! tile_entry {
+    ($name:ident, $features:literal, $dot:ty, $w:ty, $x:ty) => {
+        fn $name(w: &[$w], x: &[$x], nb: usize, out: &mut [f32]) {
+            /// # Safety
+            /// The CPU must support every feature enabled here; the shape
+            /// follows the tile contract.
+            #[target_feature(enable = $features)]
+            unsafe fn inner(w: &[$w], x: &[$x], nb: usize, out: &mut [f32]) {
+                // SAFETY: forwarded caller contract.
+                unsafe { tile::run::<$w, $dot>(w, x, nb, out) }
+            }
+            tile_shape(w.len(), nb, x.len(), nb, out.len());
+            // SAFETY: the features are available (see the wrappers above);
+            // the shape was checked.
+            unsafe { inner(w, x, nb, out) }
+        }
+    };
+}
+
+tile_entry!(q8_0_neon_tile, "neon", Widening, BlockQ8_0, BlockQ8_0);
+tile_entry!(q4_0_neon_tile, "neon", Widening, BlockQ4_0, BlockQ8_0);
+tile_entry!(q4_1_neon_tile, "neon", Widening, BlockQ4_1, BlockQ8_1);
+tile_entry!(
+    q8_0_dotprod_tile,
+    "neon,dotprod",
+    Sdot,
+    BlockQ8_0,
+    BlockQ8_0
+);
+tile_entry!(
+    q4_0_dotprod_tile,
+    "neon,dotprod",
+    Sdot,
+    BlockQ4_0,
+    BlockQ8_0
+);
+tile_entry!(
+    q4_1_dotprod_tile,
+    "neon,dotprod",
+    Sdot,
+    BlockQ4_1,
+    BlockQ8_1
+);
 
 #[cfg(test)]
 mod tests {

@@ -64,7 +64,7 @@ unsafe fn dot_loop(w: *const u8, x: &[f32], widen: Widen, tail: impl Fn(usize) -
 /// AVX must be available; `w + 4 * i .. + 32` must be readable.
 #[inline]
 #[target_feature(enable = "avx")]
-unsafe fn widen_f32(w: *const u8, i: usize) -> __m256 {
+pub(super) unsafe fn widen_f32(w: *const u8, i: usize) -> __m256 {
     // SAFETY: the caller guarantees the 32 bytes are inside the row.
     unsafe { _mm256_loadu_ps(w.add(4 * i) as *const f32) }
 }
@@ -73,7 +73,7 @@ unsafe fn widen_f32(w: *const u8, i: usize) -> __m256 {
 /// AVX and F16C must be available; `w + 2 * i .. + 16` must be readable.
 #[inline]
 #[target_feature(enable = "avx,f16c")]
-unsafe fn widen_f16(w: *const u8, i: usize) -> __m256 {
+pub(super) unsafe fn widen_f16(w: *const u8, i: usize) -> __m256 {
     // SAFETY: the caller guarantees the 16 bytes are inside the row.
     unsafe { _mm256_cvtph_ps(_mm_loadu_si128(w.add(2 * i) as *const __m128i)) }
 }
@@ -82,7 +82,7 @@ unsafe fn widen_f16(w: *const u8, i: usize) -> __m256 {
 /// AVX2 must be available; `w + 2 * i .. + 16` must be readable.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn widen_bf16(w: *const u8, i: usize) -> __m256 {
+pub(super) unsafe fn widen_bf16(w: *const u8, i: usize) -> __m256 {
     // SAFETY: the caller guarantees the 16 bytes are inside the row.
     unsafe {
         let h = _mm256_cvtepu16_epi32(_mm_loadu_si128(w.add(2 * i) as *const __m128i));

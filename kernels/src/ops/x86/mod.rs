@@ -7,14 +7,18 @@
 
 mod avx2_float;
 mod avx2_quant;
+mod avx2_tile;
+mod avx2_tile_float;
 mod avx512;
 
+use super::scalar::tile_shape;
 use super::{DotKernels, Isa};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
 
 /// The kernel table for an x86 level the CPU has been checked to support.
 pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
     match isa {
+        Isa::Avx2 if std::arch::is_x86_feature_detected!("avxvnni") => Some(AVX2_VNNI),
         Isa::Avx2 => Some(AVX2),
         Isa::Avx512 if std::arch::is_x86_feature_detected!("avx512vnni") => Some(AVX512_VNNI),
         Isa::Avx512 => Some(AVX512),
@@ -33,7 +37,22 @@ const AVX2: DotKernels = DotKernels {
     q8_0: avx2_q8_0,
     q4_0: avx2_q4_0,
     q4_1: avx2_q4_1,
+    f32_tile: avx2_f32_tile,
+    f16_tile: avx2_f16_tile,
+    bf16_tile: avx2_bf16_tile,
+    q8_0_tile: avx2_q8_0_tile,
+    q4_0_tile: avx2_q4_0_tile,
+    q4_1_tile: avx2_q4_1_tile,
     ..DotKernels::SCALAR
+};
+
+/// [`AVX2`] with the AVX-VNNI byte dot in the quantized tiles; only handed
+/// out after `avxvnni` was detected.
+const AVX2_VNNI: DotKernels = DotKernels {
+    q8_0_tile: avxvnni_q8_0_tile,
+    q4_0_tile: avxvnni_q4_0_tile,
+    q4_1_tile: avxvnni_q4_1_tile,
+    ..AVX2
 };
 
 /// AVX-512 F/BW/VL kernels (with the AVX2 features every such CPU has).
@@ -46,7 +65,8 @@ const AVX512: DotKernels = DotKernels {
     q8_0: avx512_q8_0,
     q4_0: avx512_q4_0,
     q4_1: avx512_q4_1,
-    ..DotKernels::SCALAR
+    // Tiles are compute-bound on 256-bit registers: the AVX2 ones serve.
+    ..AVX2
 };
 
 /// [`AVX512`] with the VNNI byte dot (`vpdpbusd`) in the quantized kernels;
@@ -56,6 +76,9 @@ const AVX512_VNNI: DotKernels = DotKernels {
     q8_0: avx512_vnni_q8_0,
     q4_0: avx512_vnni_q4_0,
     q4_1: avx512_vnni_q4_1,
+    q8_0_tile: avx512vnni_q8_0_tile,
+    q4_0_tile: avx512vnni_q4_0_tile,
+    q4_1_tile: avx512vnni_q4_1_tile,
     ..AVX512
 };
 
@@ -107,6 +130,71 @@ wrapper!(
 wrapper!(
     avx512_vnni_q4_1,
     avx512::dot_q4_1_vnni,
+    BlockQ4_1,
+    BlockQ8_1,
+    1
+);
+
+/// Declares a safe wrapper around a `#[target_feature]` tile kernel that
+/// checks the tile contract first; `$bytes` is the weight elements' size
+/// relative to the activations' row unit (bytes per element for float
+/// weights, 1 for blocks).
+macro_rules! tile_wrapper {
+    ($name:ident, $imp:path, $w:ty, $x:ty, $bytes:expr) => {
+        fn $name(w: &[$w], x: &[$x], k: usize, out: &mut [f32]) {
+            tile_shape(w.len(), k * $bytes, x.len(), k, out.len());
+            // SAFETY: as for `wrapper!` (the VNNI tiles sit only in tables
+            // handed out after their feature was detected); the shape was
+            // checked above.
+            unsafe { $imp(w, x, k, out) }
+        }
+    };
+}
+
+tile_wrapper!(avx2_f32_tile, avx2_tile_float::f32, u8, f32, 4);
+tile_wrapper!(avx2_f16_tile, avx2_tile_float::f16, u8, f32, 2);
+tile_wrapper!(avx2_bf16_tile, avx2_tile_float::bf16, u8, f32, 2);
+tile_wrapper!(avx2_q8_0_tile, avx2_tile::q8_0, BlockQ8_0, BlockQ8_0, 1);
+tile_wrapper!(avx2_q4_0_tile, avx2_tile::q4_0, BlockQ4_0, BlockQ8_0, 1);
+tile_wrapper!(avx2_q4_1_tile, avx2_tile::q4_1, BlockQ4_1, BlockQ8_1, 1);
+tile_wrapper!(
+    avxvnni_q8_0_tile,
+    avx2_tile::q8_0_avxvnni,
+    BlockQ8_0,
+    BlockQ8_0,
+    1
+);
+tile_wrapper!(
+    avxvnni_q4_0_tile,
+    avx2_tile::q4_0_avxvnni,
+    BlockQ4_0,
+    BlockQ8_0,
+    1
+);
+tile_wrapper!(
+    avxvnni_q4_1_tile,
+    avx2_tile::q4_1_avxvnni,
+    BlockQ4_1,
+    BlockQ8_1,
+    1
+);
+tile_wrapper!(
+    avx512vnni_q8_0_tile,
+    avx2_tile::q8_0_avx512vnni,
+    BlockQ8_0,
+    BlockQ8_0,
+    1
+);
+tile_wrapper!(
+    avx512vnni_q4_0_tile,
+    avx2_tile::q4_0_avx512vnni,
+    BlockQ4_0,
+    BlockQ8_0,
+    1
+);
+tile_wrapper!(
+    avx512vnni_q4_1_tile,
+    avx2_tile::q4_1_avx512vnni,
     BlockQ4_1,
     BlockQ8_1,
     1

@@ -1,0 +1,163 @@
+//! AVX2 + FMA tile kernels for float weights (f32, f16, bf16): four weight
+//! rows × one to four activation rows per call. Per eight columns, each
+//! activation row is loaded once and each weight row widened once, then one
+//! FMA per output; one accumulator and one horizontal sum per output, and a
+//! scalar loop for the last `len % 8` columns.
+
+use super::avx2_float::{hsum_ps, widen_bf16, widen_f16, widen_f32};
+use std::arch::x86_64::*;
+
+/// A float weight storage format.
+trait Format {
+    /// Bytes per element.
+    const BYTES: usize;
+    /// Elements `i..i + 8` of the row at `w` as f32 lanes.
+    ///
+    /// # Safety
+    /// AVX2 and F16C must be available; the eight elements must be readable.
+    unsafe fn widen(w: *const u8, i: usize) -> __m256;
+    /// Element `i` of the row `w`.
+    fn one(w: &[u8], i: usize) -> f32;
+}
+
+struct F32;
+struct F16;
+struct Bf16;
+
+impl Format for F32 {
+    const BYTES: usize = 4;
+    #[inline]
+    #[target_feature(enable = "avx2,f16c")]
+    unsafe fn widen(w: *const u8, i: usize) -> __m256 {
+        // SAFETY: forwarded caller contract.
+        unsafe { widen_f32(w, i) }
+    }
+    fn one(w: &[u8], i: usize) -> f32 {
+        f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]])
+    }
+}
+
+impl Format for F16 {
+    const BYTES: usize = 2;
+    #[inline]
+    #[target_feature(enable = "avx2,f16c")]
+    unsafe fn widen(w: *const u8, i: usize) -> __m256 {
+        // SAFETY: forwarded caller contract.
+        unsafe { widen_f16(w, i) }
+    }
+    fn one(w: &[u8], i: usize) -> f32 {
+        half::f16::from_le_bytes([w[2 * i], w[2 * i + 1]]).to_f32()
+    }
+}
+
+impl Format for Bf16 {
+    const BYTES: usize = 2;
+    #[inline]
+    #[target_feature(enable = "avx2,f16c")]
+    unsafe fn widen(w: *const u8, i: usize) -> __m256 {
+        // SAFETY: forwarded caller contract.
+        unsafe { widen_bf16(w, i) }
+    }
+    fn one(w: &[u8], i: usize) -> f32 {
+        half::bf16::from_le_bytes([w[2 * i], w[2 * i + 1]]).to_f32()
+    }
+}
+
+/// The outputs of four weight rows × `C` activation rows of `len` elements.
+///
+/// # Safety
+/// AVX2, FMA and F16C must be available; every weight row holds
+/// `len * F::BYTES` bytes and every activation row `len` values.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn tile<F: Format, const C: usize>(
+    w: [&[u8]; 4],
+    x: [&[f32]; C],
+    len: usize,
+) -> [[f32; 4]; C] {
+    let mut acc = [[_mm256_setzero_ps(); 4]; C];
+    let mut i = 0;
+    while i + 8 <= len {
+        // SAFETY: i + 8 <= len: the eight elements read from every row are
+        // inside it; the caller guarantees the features.
+        unsafe {
+            let xv: [__m256; C] = std::array::from_fn(|c| _mm256_loadu_ps(x[c].as_ptr().add(i)));
+            for r in 0..4 {
+                let wv = F::widen(w[r].as_ptr(), i);
+                for c in 0..C {
+                    acc[c][r] = _mm256_fmadd_ps(wv, xv[c], acc[c][r]);
+                }
+            }
+        }
+        i += 8;
+    }
+    let mut out = [[0.0f32; 4]; C];
+    for c in 0..C {
+        for r in 0..4 {
+            let mut s = hsum_ps(acc[c][r]);
+            for (j, &v) in x[c].iter().enumerate().skip(i) {
+                s += F::one(w[r], j) * v;
+            }
+            out[c][r] = s;
+        }
+    }
+    out
+}
+
+/// A whole tile call: pads the weight rows and picks the batch width.
+///
+/// # Safety
+/// AVX2, FMA and F16C must be available; the shape follows the tile
+/// contract (checked by the caller).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn run<F: Format>(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    let rb = len * F::BYTES;
+    let rows = w.len() / rb;
+    let wr: [&[u8]; 4] = std::array::from_fn(|r| &w[r.min(rows - 1) * rb..][..rb]);
+    let xr = |c: usize| &x[c.min(x.len() / len - 1) * len..][..len];
+    let mut put = |res: &[[f32; 4]]| {
+        for (o, r) in out.chunks_exact_mut(rows).zip(res) {
+            o.copy_from_slice(&r[..rows]);
+        }
+    };
+    // SAFETY: forwarded caller contract (every arm).
+    unsafe {
+        match x.len() / len {
+            1 => put(&tile::<F, 1>(wr, [xr(0)], len)),
+            2 => put(&tile::<F, 2>(wr, [xr(0), xr(1)], len)),
+            3 => put(&tile::<F, 3>(wr, [xr(0), xr(1), xr(2)], len)),
+            _ => put(&tile::<F, 4>(wr, [xr(0), xr(1), xr(2), xr(3)], len)),
+        }
+    }
+}
+
+/// f32 tile.
+///
+/// # Safety
+/// AVX2, FMA and F16C must be available; the shape follows the tile contract.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn f32(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    // SAFETY: forwarded caller contract.
+    unsafe { run::<F32>(w, x, len, out) }
+}
+
+/// f16 tile.
+///
+/// # Safety
+/// As [`f32`].
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn f16(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    // SAFETY: forwarded caller contract.
+    unsafe { run::<F16>(w, x, len, out) }
+}
+
+/// bf16 tile.
+///
+/// # Safety
+/// As [`f32`].
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn bf16(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
+    // SAFETY: forwarded caller contract.
+    unsafe { run::<Bf16>(w, x, len, out) }
+}
