@@ -25,7 +25,7 @@ pub fn cell_id(i: usize) -> String {
 /// The names of test cell `i`.
 pub fn meta(i: usize) -> CellMeta {
     CellMeta {
-        device: if i % 2 == 0 { "local" } else { "pi5" }.to_owned(),
+        device: if i.is_multiple_of(2) { "local" } else { "pi5" }.to_owned(),
         model: "tiny".to_owned(),
         recipe: ["f32", "q8_0", "q4_0+heads25"][i % 3].to_owned(),
         threads: 1 + (i % 2) as u32,
