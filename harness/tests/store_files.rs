@@ -299,3 +299,28 @@ fn reading_a_run_changes_nothing() {
             .exists()
     );
 }
+
+#[test]
+fn a_result_that_would_not_read_back_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = new_run(dir.path());
+    let mut r = result(0, 1);
+    if let Some(l) = r.latency.as_mut() {
+        l.decode_tps.median = f64::NAN;
+    }
+    let err = run.record(&r, &meta(0)).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Unstorable { cell_id, .. } if cell_id == "cell000"),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&run.paths().jsonl).unwrap(), "");
+    assert!(run.finished_cells().is_empty());
+    // The runner can then record the cell as failed.
+    let failed = edgebench_schema::JobResult::failure(
+        "cell000",
+        edgebench_schema::Status::Failed,
+        err.to_string(),
+    );
+    run.record(&failed, &meta(0)).unwrap();
+    assert_eq!(run.results().len(), 1);
+}

@@ -75,7 +75,10 @@ pub fn encode(result: &JobResult, meta: &CellMeta) -> Result<String, StoreError>
     Ok(text)
 }
 
-/// Appends `line` and a newline to `file` and syncs its data to disk.
+/// Appends `line` and a newline to `file` and syncs its data to disk. When
+/// the write fails part-way (disk full), the file is cut back to its
+/// length before, so no partial line is left for the next append to run
+/// into.
 ///
 /// # Errors
 /// [`StoreError::Io`] naming `path`.
@@ -83,9 +86,17 @@ pub fn append_line(file: &mut File, path: &Path, line: &str) -> Result<(), Store
     let mut buf = Vec::with_capacity(line.len() + 1);
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
+    let before = file
+        .metadata()
+        .map_err(|e| StoreError::io("inspect", path, e))?
+        .len();
     file.write_all(&buf)
         .and_then(|()| file.sync_data())
-        .map_err(|e| StoreError::io("append to", path, e))
+        .map_err(|e| {
+            // Best effort: the error reported is the write's.
+            let _ = file.set_len(before).and_then(|()| file.sync_data());
+            StoreError::io("append to", path, e)
+        })
 }
 
 /// Reads every result of `path`.
