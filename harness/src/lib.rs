@@ -8,3 +8,4 @@ pub mod cli;
 pub mod commands;
 pub mod matrix;
 pub mod plan;
+pub mod store;

@@ -1,0 +1,74 @@
+//! The results store of the controller.
+//!
+//! A run lives in `runs/<run-id>/`:
+//! - `matrix.toml`: the matrix as run, verbatim;
+//! - `results.jsonl`: one [`JobResult`](edgebench_schema::JobResult) per
+//!   line, with the cell's names under an extra `cell` key; appended and
+//!   synced per cell; the source of truth;
+//! - `results.csv`: one flat row per cell ([`CSV_COLUMNS`]), rewritten from
+//!   the JSONL when the run is resumed and when it ends;
+//! - `env.json`: controller version, git revision, host, times, command
+//!   line ([`EnvInfo`]).
+//!
+//! The SQLite database ([`Store`], by default `runs/edgebench.sqlite`)
+//! holds every run's cells and results with indexed metrics, for trend
+//! lines and baselines, and the accuracy cache ([`AccuracyCache`]).
+//!
+//! [`RunStore::create`] starts a run, [`RunStore::record`] stores each
+//! result, [`RunStore::finish`] ends it; [`RunStore::open`] resumes an
+//! interrupted one with [`RunStore::finished_cells`] telling which cells
+//! not to measure again.
+
+mod accuracy;
+mod cell;
+mod clock;
+mod csv_table;
+mod db;
+mod db_query;
+mod db_write;
+mod env;
+mod error;
+mod jsonl;
+mod metric;
+mod migrations;
+mod run;
+mod run_dir;
+mod run_id;
+
+use std::path::Path;
+
+pub use accuracy::{AccuracyCache, AccuracyKey};
+pub use cell::{CellMeta, StoredResult};
+pub use clock::UtcTime;
+pub use csv_table::{CSV_COLUMNS, csv_row, write_csv};
+pub use db::{BUSY_TIMEOUT, DEFAULT_DB_NAME, Store};
+pub use db_query::{RunRow, TrendPoint};
+pub use db_write::SyncReport;
+pub use env::{CONTROLLER_VERSION, EnvInfo, GIT_REVISION, Resumption, RunStatus, host_facts};
+pub use error::StoreError;
+pub use jsonl::{JsonlContents, TornTail};
+pub use metric::Metric;
+pub use migrations::{MIGRATIONS, Migration, SCHEMA_VERSION};
+pub use run::{NewRun, RunStore};
+pub use run_dir::{
+    ENV_FILE, MATRIX_FILE, RESULTS_CSV, RESULTS_JSONL, RunFiles, RunPaths, TORN_FILE, list_runs,
+    locate, read_run,
+};
+pub use run_id::RunId;
+
+/// Reads a `results.jsonl` file: its results, and a torn last line if any.
+///
+/// # Errors
+/// [`StoreError::Io`], [`StoreError::BadLine`] or [`StoreError::DuplicateLine`]
+/// naming the file and line.
+pub fn read_results_jsonl(path: &Path) -> Result<JsonlContents, StoreError> {
+    jsonl::read(path)
+}
+
+/// A mapper from SQLite errors to [`StoreError::Sqlite`] naming `path`.
+pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
