@@ -9,6 +9,7 @@ use crate::commands::matrix_expand::{self, ExpandArgs};
 use crate::commands::models_inspect::{self, InspectArgs};
 use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
+use crate::commands::run::{self, RunArgs};
 use std::process::ExitCode;
 
 /// Exit code for a failure (bad input, I/O error).
@@ -26,6 +27,9 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a matrix: every model × recipe × device × workload cell, accuracy
+    /// against the reference, results stored as they arrive, a summary.
+    Run(RunArgs),
     /// Work with model files.
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -38,6 +42,14 @@ pub enum Command {
     /// Validate a matrix or list its cells, without running anything.
     #[command(subcommand)]
     Matrix(MatrixCommand),
+    /// The device agent, run by the controller as a child process for the
+    /// local device (`edgebench agent run < job.json`).
+    #[command(hide = true)]
+    Agent {
+        /// The agent's own arguments (`run`, `probe`, `--version`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
 }
 
 /// `edgebench matrix …`
@@ -79,6 +91,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Agent { args } => Ok(edgebench_targets::agent::cli::main(&args)),
         Command::Generate(args) => {
             generate::run(&args)?;
             Ok(ExitCode::SUCCESS)

@@ -8,4 +8,5 @@ pub mod cli;
 pub mod commands;
 pub mod matrix;
 pub mod plan;
+pub mod run;
 pub mod store;

@@ -8,3 +8,4 @@ pub mod matrix_expand;
 pub mod models_inspect;
 pub mod models_quantize;
 pub mod models_synth;
+pub mod run;

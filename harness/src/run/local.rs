@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use edgebench_schema::{Job, JobResult, Status};
 
-/// How a cell's agent ended when it produced no usable result line.
-#[derive(Debug, PartialEq, Eq)]
+/// How a cell's agent run ended.
+#[derive(Debug, PartialEq)]
 pub enum Outcome {
     /// A result (of any status) from the agent, or one describing how the
     /// agent failed.

@@ -1,0 +1,50 @@
+//! `edgebench run MATRIX [--resume RUN_ID]`: run a matrix end to end.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::run::{self, RunOptions};
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Results are written as they arrive to runs/<run-id>/results.jsonl and the
+SQLite store; Ctrl-C stops after saving, and --resume continues without
+measuring any cell twice.
+
+Examples:
+  edgebench run matrices/quickstart.toml
+  edgebench run matrices/lab-nightly.toml --resume 20261124T101500Z-3fa2")]
+pub struct RunArgs {
+    /// The matrix file (TOML).
+    #[arg(value_name = "MATRIX")]
+    pub matrix: PathBuf,
+    /// Continue an interrupted run.
+    #[arg(long, value_name = "RUN_ID")]
+    pub resume: Option<String>,
+    /// Directory of run directories, the model cache and the store.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// The SQLite store [default: RUNS_DIR/edgebench.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+/// Runs the matrix; exit code 0 when every cell ran (whatever its status),
+/// 1 on an error that stopped the run, 130 when interrupted.
+pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let outcome = run::execute(&RunOptions {
+        matrix: args.matrix.clone(),
+        resume: args.resume.clone(),
+        runs_dir: args.runs_dir.clone(),
+        store: args.store.clone(),
+        command_line: std::env::args().collect(),
+    })?;
+    Ok(if outcome.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

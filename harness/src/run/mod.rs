@@ -1,0 +1,273 @@
+//! `edgebench run`: a matrix end to end. Parse and validate, expand into
+//! cells, compute accuracy once per (model, recipe, text) against the
+//! reference, run every cell's agent, persist each result the moment it
+//! arrives, and print a summary.
+
+pub mod accuracy;
+pub mod local;
+pub mod models;
+mod progress;
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use edgebench_schema::job::ModelRef;
+use edgebench_schema::{AccuracyReport, JobResult, Status};
+
+use crate::matrix::{self, Connection, Matrix};
+use crate::plan::{Cell, CellStatus, Plan};
+use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
+use local::{LocalTarget, Outcome};
+use models::ModelFiles;
+use progress::Progress;
+
+/// What `edgebench run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The matrix file.
+    pub matrix: PathBuf,
+    /// Continue this run instead of starting a new one.
+    pub resume: Option<String>,
+    /// Where run directories, the model cache and the store live.
+    pub runs_dir: PathBuf,
+    /// The SQLite store (default `<runs_dir>/edgebench.sqlite`).
+    pub store: Option<PathBuf>,
+    /// The command line, for `env.json`.
+    pub command_line: Vec<String>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The run id.
+    pub run_id: String,
+    /// The run directory.
+    pub dir: PathBuf,
+    /// Cells measured in this invocation.
+    pub measured: usize,
+    /// Cells whose status is not `ok` (over the whole run).
+    pub not_ok: usize,
+    /// Whether Ctrl-C stopped the run early.
+    pub interrupted: bool,
+}
+
+/// Runs a matrix.
+pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let matrix = match matrix::load(&options.matrix) {
+        Ok(m) => m,
+        Err(diagnostics) => bail!(
+            "{}\n{} in {}",
+            diagnostics.render().trim_end(),
+            plural(diagnostics.0.len(), "error"),
+            options.matrix.display()
+        ),
+    };
+    let plan = Plan::new(&matrix);
+    let matrix_text = std::fs::read_to_string(&options.matrix)
+        .with_context(|| format!("cannot read {}", options.matrix.display()))?;
+    let store_path = options
+        .store
+        .clone()
+        .unwrap_or_else(|| Store::default_path(&options.runs_dir));
+    let store = Store::open(&store_path)?;
+    let mut run = match &options.resume {
+        None => RunStore::create(
+            &options.runs_dir,
+            store,
+            NewRun {
+                matrix_name: plan.name.clone(),
+                matrix_text,
+                command_line: options.command_line.clone(),
+                host: host_facts(),
+            },
+        )?,
+        Some(id) => RunStore::open(&options.runs_dir, store, id, options.command_line.clone())?,
+    };
+    for warning in run.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // A second Ctrl-C while stopping exits at once.
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after saving what is measured (Ctrl-C again to quit now)");
+        });
+    }
+    let finished = run.finished_cells().clone();
+    let todo: Vec<&Cell> = plan.cells.iter().filter(|c| !finished.contains(&c.id)).collect();
+    let mut progress = Progress::new(plan.cells.len(), finished.len());
+    let mut files = ModelFiles::new(options.runs_dir.join("models"));
+    let accuracy = if todo.is_empty() {
+        BTreeMap::new()
+    } else {
+        accuracy_reports(&matrix, &plan, &run, &mut files, &mut progress)?
+    };
+    let target = LocalTarget::current_exe(Arc::clone(&stop))?;
+    let mut measured = 0;
+    let mut interrupted = false;
+    for cell in todo {
+        if stop.load(Ordering::SeqCst) {
+            interrupted = true;
+            break;
+        }
+        progress.start_cell(cell);
+        let result = match run_cell(&matrix, cell, &mut files, &target) {
+            Some(mut r) => {
+                r.accuracy = accuracy
+                    .get(&(cell.model_identity.clone(), cell.recipe_canonical.clone()))
+                    .cloned();
+                r
+            }
+            None => {
+                interrupted = true;
+                break;
+            }
+        };
+        run.record(&result, &cell_meta(cell))
+            .with_context(|| format!("cannot save the result of cell {}", cell.short_id()))?;
+        progress.finish_cell(cell, &result);
+        measured += 1;
+    }
+    progress.done();
+    let results: BTreeMap<String, JobResult> = run
+        .results()
+        .iter()
+        .map(|s| (s.result.cell_id.clone(), s.result.clone()))
+        .collect();
+    let not_ok = results.values().filter(|r| r.status != Status::Ok).count();
+    let status = if interrupted {
+        RunStatus::Interrupted
+    } else {
+        RunStatus::Finished
+    };
+    let paths = run.finish(status)?.clone();
+    println!("{}", summary::render(&plan.cells, &results));
+    println!("run {}: {} of {} cells done", run.id(), results.len(), plan.cells.len());
+    for path in [&paths.jsonl, &paths.csv, &paths.env] {
+        println!("  {}", path.display());
+    }
+    println!("  {}", store_path.display());
+    let dir = paths.dir.clone();
+    if interrupted {
+        println!(
+            "interrupted: continue with `edgebench run {} --resume {}`",
+            options.matrix.display(),
+            run.id()
+        );
+    }
+    Ok(RunOutcome {
+        run_id: run.id().as_str().to_owned(),
+        dir,
+        measured,
+        not_ok,
+        interrupted,
+    })
+}
+
+fn cell_meta(cell: &Cell) -> CellMeta {
+    CellMeta {
+        device: cell.device.clone(),
+        model: cell.model.clone(),
+        recipe: cell.recipe_canonical.clone(),
+        threads: cell.threads,
+        prompt_tokens: cell.prompt_tokens,
+        gen_tokens: cell.gen_tokens,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// One cell: skipped, unsupported (not the local device) or run by the
+/// agent. `None` when the user interrupted it.
+fn run_cell(
+    matrix: &Matrix,
+    cell: &Cell,
+    files: &mut ModelFiles,
+    target: &LocalTarget,
+) -> Option<JobResult> {
+    if let CellStatus::Skipped { reason } = &cell.status {
+        return Some(JobResult::failure(&cell.id, Status::Skipped, reason.clone()));
+    }
+    let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
+    if device.connection != Connection::Local {
+        return Some(JobResult::failure(
+            &cell.id,
+            Status::Unreachable,
+            format!(
+                "device '{}' is reached over SSH, which this build does not deploy to yet",
+                device.name
+            ),
+        ));
+    }
+    let model = matrix.models.iter().find(|m| m.name == cell.model)?;
+    let file = match files.get(model) {
+        Ok(f) => f,
+        Err(e) => return Some(JobResult::failure(&cell.id, Status::Failed, format!("{e:#}"))),
+    };
+    let job = cell.job(ModelRef {
+        path: file.path.display().to_string(),
+        sha256: file.sha256,
+    });
+    match target.run(&job, Duration::from_secs_f64(cell.timeout_seconds)) {
+        Outcome::Result(r) => Some(*r),
+        Outcome::Interrupted => None,
+    }
+}
+
+/// Accuracy per (model identity, canonical recipe): from the store's cache
+/// or computed now.
+fn accuracy_reports(
+    matrix: &Matrix,
+    plan: &Plan,
+    run: &RunStore,
+    files: &mut ModelFiles,
+    progress: &mut Progress,
+) -> anyhow::Result<BTreeMap<(String, String), AccuracyReport>> {
+    let mut out = BTreeMap::new();
+    let threads = crate::commands::loading::default_threads();
+    for job in &plan.accuracy {
+        let Some(model) = matrix.models.iter().find(|m| m.name == job.model) else {
+            continue;
+        };
+        let file = files.get(model)?;
+        let key = AccuracyKey {
+            model_sha256: file.sha256.clone(),
+            recipe: job.recipe_canonical.clone(),
+            reference: job.reference_canonical.clone(),
+            text_sha256: job.text_sha256.clone(),
+            ctx: job.ctx,
+            windows: job.windows,
+        };
+        let cache = run.store().accuracy();
+        let report = match cache.get(&key)? {
+            Some(r) => r,
+            None => {
+                progress.message(&format!(
+                    "accuracy: {} {} against {}",
+                    job.model, job.recipe, job.reference
+                ));
+                let text = accuracy::eval_text(job)?;
+                let r = accuracy::measure(job, &file.path, &text, threads)?;
+                cache.put(&key, &r)?;
+                r
+            }
+        };
+        out.insert((job.model_identity.clone(), job.recipe_canonical.clone()), report);
+    }
+    Ok(out)
+}
