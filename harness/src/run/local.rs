@@ -99,7 +99,10 @@ impl LocalTarget {
             Wait::TimedOut => {
                 return fail(
                     Status::Timeout,
-                    format!("no result after {:.0} s (timeout){tail}", timeout.as_secs_f64()),
+                    format!(
+                        "no result after {:.0} s (timeout){tail}",
+                        timeout.as_secs_f64()
+                    ),
                 );
             }
             Wait::Interrupted => return Outcome::Interrupted,
@@ -117,7 +120,10 @@ impl LocalTarget {
         let Some(line) = text.lines().rev().find(|l| !l.trim().is_empty()) else {
             return fail(
                 Status::Failed,
-                format!("the agent wrote no result (exit code {:?}){tail}", status.code()),
+                format!(
+                    "the agent wrote no result (exit code {:?}){tail}",
+                    status.code()
+                ),
             );
         };
         match JobResult::from_json(line) {
@@ -143,7 +149,11 @@ impl LocalTarget {
             if stop || start.elapsed() >= timeout {
                 let _ = child.kill();
                 let _ = child.wait();
-                return if stop { Wait::Interrupted } else { Wait::TimedOut };
+                return if stop {
+                    Wait::Interrupted
+                } else {
+                    Wait::TimedOut
+                };
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -157,10 +167,7 @@ enum Wait {
     Error(std::io::Error),
 }
 
-fn reader(
-    stream: impl Read + Send + 'static,
-    limit: u64,
-) -> std::thread::JoinHandle<Vec<u8>> {
+fn reader(stream: impl Read + Send + 'static, limit: u64) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = stream.take(limit).read_to_end(&mut buf);

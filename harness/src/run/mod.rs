@@ -103,7 +103,11 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         });
     }
     let finished = run.finished_cells().clone();
-    let todo: Vec<&Cell> = plan.cells.iter().filter(|c| !finished.contains(&c.id)).collect();
+    let todo: Vec<&Cell> = plan
+        .cells
+        .iter()
+        .filter(|c| !finished.contains(&c.id))
+        .collect();
     let mut progress = Progress::new(plan.cells.len(), finished.len());
     let mut files = ModelFiles::new(options.runs_dir.join("models"));
     let accuracy = if todo.is_empty() {
@@ -151,7 +155,12 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     };
     let paths = run.finish(status)?.clone();
     println!("{}", summary::render(&plan.cells, &results));
-    println!("run {}: {} of {} cells done", run.id(), results.len(), plan.cells.len());
+    println!(
+        "run {}: {} of {} cells done",
+        run.id(),
+        results.len(),
+        plan.cells.len()
+    );
     for path in [&paths.jsonl, &paths.csv, &paths.env] {
         println!("  {}", path.display());
     }
@@ -201,7 +210,11 @@ fn run_cell(
     target: &LocalTarget,
 ) -> Option<JobResult> {
     if let CellStatus::Skipped { reason } = &cell.status {
-        return Some(JobResult::failure(&cell.id, Status::Skipped, reason.clone()));
+        return Some(JobResult::failure(
+            &cell.id,
+            Status::Skipped,
+            reason.clone(),
+        ));
     }
     let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
     if device.connection != Connection::Local {
@@ -217,7 +230,13 @@ fn run_cell(
     let model = matrix.models.iter().find(|m| m.name == cell.model)?;
     let file = match files.get(model) {
         Ok(f) => f,
-        Err(e) => return Some(JobResult::failure(&cell.id, Status::Failed, format!("{e:#}"))),
+        Err(e) => {
+            return Some(JobResult::failure(
+                &cell.id,
+                Status::Failed,
+                format!("{e:#}"),
+            ));
+        }
     };
     let job = cell.job(ModelRef {
         path: file.path.display().to_string(),
@@ -267,7 +286,10 @@ fn accuracy_reports(
                 r
             }
         };
-        out.insert((job.model_identity.clone(), job.recipe_canonical.clone()), report);
+        out.insert(
+            (job.model_identity.clone(), job.recipe_canonical.clone()),
+            report,
+        );
     }
     Ok(out)
 }

@@ -48,7 +48,9 @@ impl ModelFiles {
                 sha256: sha256.clone(),
             },
             ModelSource::Synthetic { preset, seed } => {
-                let path = self.cache_dir.join(format!("synthetic-{preset}-{seed}.gguf"));
+                let path = self
+                    .cache_dir
+                    .join(format!("synthetic-{preset}-{seed}.gguf"));
                 ModelFile {
                     sha256: synthetic(&path, *preset, *seed)
                         .with_context(|| format!("cannot prepare model '{}'", spec.name))?,

@@ -40,7 +40,10 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn row(cell: &Cell, r: Option<&JobResult>) -> Row {
-    let workload = format!("{}t p{} g{}", cell.threads, cell.prompt_tokens, cell.gen_tokens);
+    let workload = format!(
+        "{}t p{} g{}",
+        cell.threads, cell.prompt_tokens, cell.gen_tokens
+    );
     let Some(r) = r else {
         return Row {
             recipe: cell.recipe.clone(),
@@ -100,8 +103,16 @@ pub fn render(cells: &[Cell], results: &BTreeMap<String, JobResult>) -> String {
             .iter()
             .map(|r| {
                 [
-                    &r.recipe, &r.workload, &r.status, &r.size_mib, &r.rss_mib, &r.ttft_ms,
-                    &r.prefill, &r.decode, &r.energy, &r.drop,
+                    &r.recipe,
+                    &r.workload,
+                    &r.status,
+                    &r.size_mib,
+                    &r.rss_mib,
+                    &r.ttft_ms,
+                    &r.prefill,
+                    &r.decode,
+                    &r.energy,
+                    &r.drop,
                 ]
                 .map(String::as_str)
             })

@@ -101,6 +101,7 @@ pub fn result(i: usize, seed: u64) -> JobResult {
         }),
         energy: Some(EnergyReport {
             meter: "rapl".into(),
+            description: Some("package-0 + dram".into()),
             reason: None,
             sample_hz: None,
             idle_power_w: Some(rng.random_range(1.0..5.0)),
@@ -109,6 +110,8 @@ pub fn result(i: usize, seed: u64) -> JobResult {
             decode_mj_per_token: Some(summary(&mut rng, 12.5, seed)),
             prefill_energy_j: Some(summary(&mut rng, 0.1, seed)),
             avg_power_w: Some(summary(&mut rng, 9.1, seed)),
+            samples: 120,
+            error_samples: 0,
             dropped_samples: 0,
         }),
         counters: Some(CounterReport {

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 
-use edgebench_schema::{JobResult, Status};
 use crate::agent;
+use edgebench_schema::{JobResult, Status};
 
 const USAGE: &str = "\
 Usage: edgebench-agent <COMMAND>

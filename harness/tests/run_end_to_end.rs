@@ -1,0 +1,205 @@
+//! `edgebench run` end to end through the real agent (the controller runs
+//! itself as the agent's child process), and a run killed with SIGKILL and
+//! resumed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod support;
+use support::*;
+
+/// A fresh directory holding `matrix.toml` and the runs.
+fn workspace(tag: &str, matrix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edgebench-run-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("matrix.toml"), matrix).unwrap();
+    dir
+}
+
+fn matrix(recipes: &str, threads: &str, idle_seconds: f64) -> String {
+    format!(
+        r#"name = "e2e"
+devices = ["local"]
+recipes = [{recipes}]
+
+[[models]]
+name = "tiny"
+synthetic = {{ preset = "tiny", seed = 2 }}
+
+[workload]
+threads = [{threads}]
+prompt_tokens = 8
+gen_tokens = 4
+
+[measure]
+warmup_reps = 0
+min_reps = 2
+min_seconds = 0.0
+idle_seconds = {idle_seconds}
+meter = "none"
+
+[accuracy]
+text = "builtin"
+ctx = 64
+windows = 2
+"#
+    )
+}
+
+fn run_in(dir: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_edgebench"));
+    c.current_dir(dir).args(["run", "matrix.toml"]).args(extra);
+    c
+}
+
+fn only_run(dir: &Path) -> PathBuf {
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("results.jsonl").exists())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs.into_iter().next().unwrap()
+}
+
+fn lines(run: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn db_cells(dir: &Path, run_id: &str) -> Vec<String> {
+    let db = rusqlite::Connection::open(dir.join("runs/edgebench.sqlite")).unwrap();
+    let mut st = db
+        .prepare("SELECT cell_id FROM results WHERE run_id = ?1 ORDER BY cell_id")
+        .unwrap();
+    st.query_map([run_id], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn cell_ids(lines: &[serde_json::Value]) -> Vec<String> {
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|v| v["cell_id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_tiny_matrix_runs_through_the_real_agent() {
+    let dir = workspace("tiny", &matrix(r#""f32", "q8_0""#, "1", 0.0));
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("model tiny on local") && out.contains("q8_0"),
+        "{out}"
+    );
+    let run = only_run(&dir);
+    let results = lines(&run);
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r["status"], "ok", "{r}");
+        assert!(r["latency"]["decode_tps"]["median"].as_f64().unwrap() > 0.0);
+        assert!(r["memory"]["peak_rss_kib"].as_u64().unwrap() > 0);
+        assert!(
+            r["energy"]["energy_j"].is_null() && r["energy"]["reason"].is_string(),
+            "{r}"
+        );
+    }
+    let q8 = results
+        .iter()
+        .find(|r| r["cell"]["recipe"] == "q8_0")
+        .unwrap();
+    assert!(q8["accuracy"]["kld_mean"].as_f64().unwrap() >= 0.0, "{q8}");
+    assert_eq!(q8["accuracy"]["reference"], "f32");
+    // The store and the JSONL agree; the CSV has one row per cell.
+    let id = run.file_name().unwrap().to_str().unwrap();
+    assert_eq!(db_cells(&dir, id), cell_ids(&results));
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // A second run reuses the cached model and accuracy and gets the same cell ids.
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !stderr(&o).contains("accuracy:"),
+        "accuracy was cached: {}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_killed_mid_way_resumes_without_measuring_twice() {
+    let recipes = r#""f32", "f16", "q8_0", "q4_0""#;
+    // Each cell idles 0.4 s first, so the kill lands between cells or in one.
+    let dir = workspace("kill", &matrix(recipes, "1, 2", 0.4));
+    let mut child = run_in(&dir, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill the controller once some but not all cells are saved.
+    let start = Instant::now();
+    let run = loop {
+        if let Ok(entries) = std::fs::read_dir(dir.join("runs")) {
+            let done = entries
+                .map(|e| e.unwrap().path())
+                .find(|p| p.join("results.jsonl").exists() && lines(p).len() >= 2);
+            if let Some(p) = done {
+                break p;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no results appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = lines(&run).len();
+    assert!((2..8).contains(&before), "{before} results before the kill");
+
+    let id = run.file_name().unwrap().to_str().unwrap().to_owned();
+    let o = run_in(&dir, &["--resume", &id]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let results = lines(&run);
+    let ids = cell_ids(&results);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(
+        (ids.len(), unique.len()),
+        (8, 8),
+        "exactly one result per cell"
+    );
+    assert_eq!(db_cells(&dir, &id), ids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_matrix_and_unknown_run_exit_1() {
+    let dir = workspace("bad", &matrix(r#""q4_O""#, "0", 0.0));
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("matrix.toml:3:") && err.contains("q4_0"),
+        "{err}"
+    );
+    assert!(!dir.join("runs").exists(), "nothing ran");
+    let dir = workspace("unknown", &matrix(r#""f32""#, "1", 0.0));
+    let o = run_in(&dir, &["--resume", "20260101T000000.000Z-abcdef"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
