@@ -54,3 +54,66 @@ fn hwmon_sampler_cpu_overhead() {
         );
     }
 }
+
+/// Decode tokens/s of a model with no sampler running, and with the hwmon
+/// sampler at 100 Hz and 1 kHz, interleaved in one run.
+///
+/// `cargo test -p edgebench-targets --release --test meters_overhead sampler_decode_ab -- --ignored --nocapture`
+#[test]
+#[ignore = "measures decode speed for about 20 s"]
+fn sampler_decode_ab() {
+    use edgebench_kernels::model::{Logits, Model, Session, SessionOptions};
+    use edgebench_kernels::recipe::{Recipe, apply};
+    use edgebench_kernels::synth::{self, Preset};
+    use std::sync::Arc;
+
+    let synth = synth::generate(Preset::Small, 1).unwrap();
+    let recipe: Recipe = "q4_0".parse().unwrap();
+    let applied = apply(&recipe, &synth.config, &synth.tensors).unwrap();
+    let model = Arc::new(Model::from_tensors(applied.config, &applied.tensors).unwrap());
+    let mut session = Session::new(model, &SessionOptions::new(512).threads(2)).unwrap();
+    let mut decode_tps = || {
+        session.reset();
+        session.forward(&[1, 2, 3, 4], Logits::Last).unwrap();
+        let start = Instant::now();
+        for i in 0..256u32 {
+            session.forward(&[5 + i % 100], Logits::Last).unwrap();
+        }
+        256.0 / start.elapsed().as_secs_f64()
+    };
+    let mut figures: [Vec<f64>; 3] = Default::default();
+    for _round in 0..7 {
+        for (slot, rate) in [None, Some(100), Some(1000)].into_iter().enumerate() {
+            let mut meter = rate.map(|rate_hz| {
+                let rail = hwmon::find_rail(&fixture("jetson-orin"), "VDD_IN").unwrap();
+                let source = HwmonSource::open(rail).unwrap();
+                let config = SamplerConfig {
+                    rate_hz,
+                    ..SamplerConfig::default()
+                };
+                let mut m = SampledMeter::new(MeterKind::Hwmon, Box::new(source), config).unwrap();
+                m.start().unwrap();
+                m
+            });
+            figures[slot].push(decode_tps());
+            if let Some(m) = meter.as_mut() {
+                m.stop().unwrap();
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let base = median(&mut figures[0]);
+    for (label, v) in ["no sampler", "100 Hz", "1 kHz"]
+        .iter()
+        .zip(figures.iter_mut())
+    {
+        let m = median(v);
+        println!(
+            "decode with {label:<10}: {m:8.1} tokens/s (median of 7, {:+.2} % vs no sampler)",
+            (m / base - 1.0) * 100.0
+        );
+    }
+}
