@@ -38,3 +38,19 @@ cargo test "${aarch64[@]}" -p edgebench-kernels --lib --tests
 # to run foreign binaries; the library, meter and protocol tests do not.
 cargo test "${aarch64[@]}" -p edgebench-targets -p edgebench-schema --lib \
   --test 'meters_*' --test 'protocol_*' --test 'schema_*'
+
+log "edgebench-agent on aarch64 under qemu: one job on a synthetic model"
+cargo build "${aarch64[@]}" -p edgebench-targets --bin edgebench-agent
+agent=target/aarch64-unknown-linux-gnu/debug/edgebench-agent
+qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo run --locked -q -p edgebench -- models synth --preset tiny --seed 1 "$work/tiny.gguf" >/dev/null
+sha=$(sha256sum "$work/tiny.gguf" | cut -d' ' -f1)
+printf '{"schema_version":1,"cell_id":"aarch64-check","model":{"path":"%s","sha256":"%s"},"recipe":"q4_0","threads":2,"prompt_tokens":16,"gen_tokens":8,"measure":{"warmup_reps":1,"min_reps":2,"min_seconds":0,"idle_seconds":0},"meter":{"kind":"none"}}' \
+  "$work/tiny.gguf" "$sha" > "$work/job.json"
+"${qemu[@]}" "$agent" probe > "$work/probe.json"
+"${qemu[@]}" "$agent" run --quiet < "$work/job.json" > "$work/result.json"
+grep -q '"status":"ok"' "$work/result.json"
+grep -q '"isa":"neon' "$work/result.json"
+echo "aarch64 agent: ok ($(grep -o '"isa":"[a-z-]*"' "$work/result.json"))"
