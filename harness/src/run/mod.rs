@@ -154,7 +154,14 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         RunStatus::Finished
     };
     let paths = run.finish(status)?.clone();
-    println!("{}", summary::render(&plan.cells, &results));
+    let reference = matrix
+        .accuracy
+        .as_ref()
+        .map(|a| a.reference.recipe.to_string());
+    println!(
+        "{}",
+        summary::render(&plan.cells, &results, reference.as_deref())
+    );
     println!(
         "run {}: {} of {} cells done",
         run.id(),

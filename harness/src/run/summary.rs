@@ -39,7 +39,7 @@ fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
-fn row(cell: &Cell, r: Option<&JobResult>) -> Row {
+fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
     let workload = format!(
         "{}t p{} g{}",
         cell.threads, cell.prompt_tokens, cell.gen_tokens
@@ -81,16 +81,25 @@ fn row(cell: &Cell, r: Option<&JobResult>) -> Row {
                 .map(|s| s.median),
             3,
         ),
-        drop: num(r.accuracy.as_ref().map(|a| a.ppl_delta_pct), 2),
+        drop: if reference == Some(cell.recipe_canonical.as_str()) {
+            "ref".to_owned()
+        } else {
+            num(r.accuracy.as_ref().map(|a| a.ppl_delta_pct), 2)
+        },
     }
 }
 
-/// Renders the tables for `cells` with their results (by cell id).
-pub fn render(cells: &[Cell], results: &BTreeMap<String, JobResult>) -> String {
+/// Renders the tables for `cells` with their results (by cell id);
+/// `reference` is the canonical reference recipe of the accuracy figures.
+pub fn render(
+    cells: &[Cell],
+    results: &BTreeMap<String, JobResult>,
+    reference: Option<&str>,
+) -> String {
     let mut groups: Vec<((String, String), Vec<Row>)> = Vec::new();
     for cell in cells {
         let key = (cell.model.clone(), cell.device.clone());
-        let row = row(cell, results.get(&cell.id));
+        let row = row(cell, results.get(&cell.id), reference);
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, rows)) => rows.push(row),
             None => groups.push((key, vec![row])),
