@@ -44,7 +44,7 @@ pub enum Command {
     Matrix(MatrixCommand),
     /// The device agent, run by the controller as a child process for the
     /// local device (`edgebench agent run < job.json`).
-    #[command(hide = true)]
+    #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
     Agent {
         /// The agent's own arguments (`run`, `probe`, `--version`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
