@@ -10,6 +10,8 @@ mod matmul;
 pub mod pool;
 pub mod scalar;
 mod table;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod tile_shape;
 mod weights;
 #[cfg(target_arch = "x86_64")]
 mod x86;

@@ -13,6 +13,7 @@
 
 use super::asm::f16x8_to_f32;
 use super::quant::I8Dot;
+use crate::ops::tile_shape::{rows_of, store};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
 use core::arch::aarch64::{
     float32x4_t, int8x16_t, int32x4_t, vandq_u8, vcvtq_f32_s32, vdupq_n_f32, vdupq_n_s8,
@@ -186,20 +187,6 @@ unsafe fn tile<B: QuantBlock, D: I8Dot, const C: usize>(
         unsafe { vst1q_f32(o.as_mut_ptr(), a) };
     }
     out
-}
-
-/// Rows `0..n` of `k` elements each (`n <= N`), the last one repeated to
-/// fill `N`.
-fn rows_of<T, const N: usize>(s: &[T], k: usize) -> [&[T]; N] {
-    let n = s.len() / k;
-    std::array::from_fn(|r| &s[r.min(n - 1) * k..][..k])
-}
-
-/// Copies the first `rows` outputs of each activation row to `out`.
-fn store<const C: usize>(res: [[f32; 4]; C], rows: usize, out: &mut [f32]) {
-    for (o, r) in out.chunks_exact_mut(rows).zip(&res) {
-        o.copy_from_slice(&r[..rows]);
-    }
 }
 
 /// A whole tile call: pads the weight rows and picks the batch width.

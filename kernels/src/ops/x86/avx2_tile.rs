@@ -15,6 +15,7 @@
 //! the extra outputs; each output's arithmetic is the same whatever the
 //! tile's shape.
 
+use crate::ops::tile_shape::{rows_of, store};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
 use std::arch::x86_64::*;
 
@@ -287,20 +288,6 @@ unsafe fn tile<B: QuantBlock, D: ByteDot, const C: usize>(
         unsafe { _mm_storeu_ps(o.as_mut_ptr(), a) };
     }
     out
-}
-
-/// Rows `0..n` of `k` elements each (`n <= N`), the last one repeated to
-/// fill `N`.
-fn rows_of<T, const N: usize>(s: &[T], k: usize) -> [&[T]; N] {
-    let n = s.len() / k;
-    std::array::from_fn(|r| &s[r.min(n - 1) * k..][..k])
-}
-
-/// Copies the first `rows` outputs of each activation row to `out`.
-fn store<const C: usize>(res: [[f32; 4]; C], rows: usize, out: &mut [f32]) {
-    for (o, r) in out.chunks_exact_mut(rows).zip(&res) {
-        o.copy_from_slice(&r[..rows]);
-    }
 }
 
 /// A whole tile call: pads the weight rows and picks the batch width.
