@@ -9,10 +9,14 @@
 //! [`recommend`] picks a recipe per model and device under a [`Selection`],
 //! and [`render_markdown`] writes `summary.md`.
 
+pub mod markdown;
 pub mod metric;
 pub mod model;
+pub mod recommend;
 pub mod table;
 
+pub use markdown::{escape_markdown, render_markdown, render_recommendation};
 pub use metric::{Measured, Metric};
 pub use model::{CellRow, Group, Objective, ReportInput, Selection, WorkloadKey};
+pub use recommend::{NONE_MEETS, Recommendation, recommend, recommend_group};
 pub use table::{Table, TableCell, TableRow, build_table, build_tables};
