@@ -3,3 +3,20 @@
 //! Rendering only: the self-contained HTML report with SVG charts, Markdown
 //! and CSV tables, and the recipe recommendation drawn from a set of results.
 //! It reads the result schema and never compiles the inference kernel.
+//!
+//! The harness fills a [`ReportInput`] from its store; [`build_tables`]
+//! turns it into the comparison tables every renderer shares,
+//! [`recommend`] picks a recipe per model and device under a [`Selection`],
+//! and [`render_markdown`] writes `summary.md`.
+
+pub mod markdown;
+pub mod metric;
+pub mod model;
+pub mod recommend;
+pub mod table;
+
+pub use markdown::{escape_markdown, render_markdown, render_recommendation};
+pub use metric::{Measured, Metric};
+pub use model::{CellRow, Group, Objective, ReportInput, Selection, WorkloadKey};
+pub use recommend::{NONE_MEETS, Recommendation, recommend, recommend_group};
+pub use table::{Table, TableCell, TableRow, build_table, build_tables};

@@ -1,0 +1,167 @@
+//! The input of every renderer: the cells of one run with their results,
+//! and the selection constraints of the recommendation.
+
+use edgebench_schema::JobResult;
+use serde::{Deserialize, Serialize};
+
+/// One run as the reports see it, filled from the results store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportInput {
+    /// The run id (the name of its directory under `runs/`).
+    pub run_id: String,
+    /// The matrix's name.
+    pub matrix_name: String,
+    /// When the run started, as the store records it (RFC 3339).
+    pub started: String,
+    /// Every cell of the run, in matrix order.
+    pub cells: Vec<CellRow>,
+}
+
+/// One cell: where and what it ran, and its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellRow {
+    /// The device's name in the matrix.
+    pub device: String,
+    /// The model's name in the matrix.
+    pub model: String,
+    /// The canonical recipe, e.g. `q4_0`.
+    pub recipe: String,
+    /// Kernel threads.
+    pub threads: u32,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Generated tokens.
+    pub gen_tokens: u32,
+    /// What the agent (or the controller, for failures) reported.
+    pub result: JobResult,
+}
+
+impl CellRow {
+    /// The workload this cell ran.
+    pub fn workload(&self) -> WorkloadKey {
+        WorkloadKey {
+            threads: self.threads,
+            prompt_tokens: self.prompt_tokens,
+            gen_tokens: self.gen_tokens,
+        }
+    }
+}
+
+/// A workload: cells with the same model, device and workload are compared
+/// in one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WorkloadKey {
+    /// Kernel threads.
+    pub threads: u32,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Generated tokens.
+    pub gen_tokens: u32,
+}
+
+impl std::fmt::Display for WorkloadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} prompt + {} generated tokens, {} thread{}",
+            self.prompt_tokens,
+            self.gen_tokens,
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// What the recommendation minimises among the recipes that pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Objective {
+    /// Median end-to-end latency per inference.
+    #[default]
+    Latency,
+    /// Median energy per inference.
+    Energy,
+    /// Size on disk.
+    Size,
+}
+
+impl Objective {
+    /// The lower-case name used in matrices and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Latency => "latency",
+            Objective::Energy => "energy",
+            Objective::Size => "size",
+        }
+    }
+}
+
+/// The constraints and objective of the recommendation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Largest accuracy drop accepted (PPL increase vs the reference), in %.
+    pub max_accuracy_drop_pct: Option<f64>,
+    /// Largest peak RSS accepted, in MiB.
+    pub max_peak_rss_mib: Option<f64>,
+    /// What to minimise.
+    pub objective: Objective,
+}
+
+/// The cells of one model × device × workload, one per recipe in the order
+/// met.
+#[derive(Debug, Clone)]
+pub struct Group<'a> {
+    /// The model's name.
+    pub model: &'a str,
+    /// The device's name.
+    pub device: &'a str,
+    /// The workload.
+    pub workload: WorkloadKey,
+    /// The reference recipe of the accuracy figures, when any cell has one.
+    pub reference: Option<&'a str>,
+    /// One cell per recipe; a recipe met twice keeps its first cell.
+    pub cells: Vec<&'a CellRow>,
+}
+
+impl ReportInput {
+    /// The cells grouped by model, device and workload, groups and recipes
+    /// in the order met.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        for cell in &self.cells {
+            let found = groups.iter_mut().find(|g| {
+                g.model == cell.model && g.device == cell.device && g.workload == cell.workload()
+            });
+            let group = match found {
+                Some(g) => g,
+                None => {
+                    groups.push(Group {
+                        model: &cell.model,
+                        device: &cell.device,
+                        workload: cell.workload(),
+                        reference: None,
+                        cells: Vec::new(),
+                    });
+                    let last = groups.len() - 1;
+                    &mut groups[last]
+                }
+            };
+            if group.reference.is_none()
+                && let Some(acc) = &cell.result.accuracy
+            {
+                group.reference = Some(&acc.reference);
+            }
+            if !group.cells.iter().any(|c| c.recipe == cell.recipe) {
+                group.cells.push(cell);
+            }
+        }
+        groups
+    }
+
+    /// The cells whose status is not `ok`, in the order met.
+    pub fn failed_cells(&self) -> impl Iterator<Item = &CellRow> {
+        self.cells
+            .iter()
+            .filter(|c| c.result.status != edgebench_schema::Status::Ok)
+    }
+}
