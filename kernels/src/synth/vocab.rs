@@ -11,29 +11,7 @@ pub const CORPUS: &str = include_str!("corpus.txt");
 /// The end-of-text token, also used as beginning-of-sequence.
 pub const END_OF_TEXT: &str = "<|endoftext|>";
 
-/// The kind of a token, with the ids llama.cpp stores in
-/// `tokenizer.ggml.token_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TokenType {
-    /// An ordinary token (id 1).
-    Normal,
-    /// A control token such as `<|endoftext|>` (id 3).
-    Control,
-    /// A placeholder that text never encodes to (id 5).
-    Unused,
-}
-
-impl TokenType {
-    /// The id stored in `tokenizer.ggml.token_type`.
-    pub fn id(self) -> i32 {
-        match self {
-            TokenType::Normal => 1,
-            TokenType::Control => 3,
-            TokenType::Unused => 5,
-        }
-    }
-}
+pub use crate::tokenizer::TokenType;
 
 /// A GPT-2 style byte-level BPE vocabulary of an exact size.
 ///
@@ -94,7 +72,7 @@ impl Vocab {
             kv(
                 "token_type",
                 Value::Array(ArrayValue::I32(
-                    self.token_types.iter().map(|t| t.id()).collect(),
+                    self.token_types.iter().map(|t| t.raw()).collect(),
                 )),
             ),
             kv(

@@ -63,6 +63,19 @@ impl TokenType {
         }
     }
 
+    /// The raw `tokenizer.ggml.token_type` value (0 for undefined).
+    pub fn raw(self) -> i32 {
+        match self {
+            Self::Undefined => 0,
+            Self::Normal => 1,
+            Self::Unknown => 2,
+            Self::Control => 3,
+            Self::UserDefined => 4,
+            Self::Unused => 5,
+            Self::Byte => 6,
+        }
+    }
+
     /// Whether the token is matched in the input text before pre-tokenization
     /// (llama.cpp's special-token cache: control, user-defined and unknown).
     pub(crate) fn is_special(self) -> bool {
