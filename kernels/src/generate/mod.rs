@@ -8,5 +8,5 @@ mod rng;
 mod sampler;
 
 pub use generation::{GenerateOptions, Generation, StopReason, TokenEvent, generate};
-pub use rng::SplitMix64;
+pub use rng::{SplitMix64, splitmix64};
 pub use sampler::{Candidate, Sampler, SamplerConfig};

@@ -4,14 +4,7 @@
 //! Hand-written so the kernel crate needs no random-number dependency and
 //! so the synthetic models stay identical across releases of any library.
 
-/// One step of splitmix64: advances `state` and returns a well-mixed word.
-pub fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use crate::generate::splitmix64;
 
 /// Mixes a seed with a label (e.g. a tensor name) into a seed for an
 /// independent stream, so each tensor's values do not depend on the order
