@@ -17,6 +17,9 @@ pub mod table;
 
 pub use markdown::{escape_markdown, render_markdown, render_recommendation};
 pub use metric::{Measured, Metric};
-pub use model::{CellRow, Group, Objective, ReportInput, Selection, WorkloadKey};
+pub use model::{
+    CellRow, DeviceFacts, Group, Objective, ReportInput, RunHeader, Selection, TrendLine,
+    TrendMetric, TrendPoint, WorkloadKey,
+};
 pub use recommend::{NONE_MEETS, Recommendation, recommend, recommend_group};
 pub use table::{Table, TableCell, TableRow, build_table, build_tables};

@@ -13,8 +13,13 @@ pub struct ReportInput {
     pub matrix_name: String,
     /// When the run started, as the store records it (RFC 3339).
     pub started: String,
+    /// Controller, run state and devices.
+    pub header: RunHeader,
     /// Every cell of the run, in matrix order.
     pub cells: Vec<CellRow>,
+    /// Trend lines of this run's cells over the stored runs (empty when
+    /// the store has none).
+    pub trends: Vec<TrendLine>,
 }
 
 /// One cell: where and what it ran, and its result.
@@ -49,7 +54,7 @@ impl CellRow {
 
 /// A workload: cells with the same model, device and workload are compared
 /// in one table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct WorkloadKey {
     /// Kernel threads.
     pub threads: u32,
@@ -164,4 +169,78 @@ impl ReportInput {
             .iter()
             .filter(|c| c.result.status != edgebench_schema::Status::Ok)
     }
+}
+
+/// What the run's header says about where it ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunHeader {
+    /// The controller's version, e.g. `0.1.0`.
+    pub controller_version: String,
+    /// The controller's git revision, or `unknown`.
+    pub git_revision: String,
+    /// The run's state: `finished`, `interrupted` or `running`.
+    pub status: String,
+    /// The devices of the matrix with their facts, in matrix order.
+    pub devices: Vec<DeviceFacts>,
+}
+
+/// A device and what is known of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceFacts {
+    /// The device's name in the matrix.
+    pub name: String,
+    /// Facts as `(name, value)` text pairs: CPU, ISA, cores, memory,
+    /// kernel, governor, meters... in the order the agent reported them.
+    pub facts: Vec<(String, String)>,
+}
+
+/// Which figure a trend line follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendMetric {
+    /// Median decode tokens per second.
+    DecodeTps,
+    /// Median end-to-end seconds per inference.
+    Latency,
+}
+
+impl TrendMetric {
+    /// The axis label, with the unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            TrendMetric::DecodeTps => "decode tokens/s",
+            TrendMetric::Latency => "latency (s)",
+        }
+    }
+}
+
+/// One point of a trend line: a cell's figure in one run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The run.
+    pub run_id: String,
+    /// When the run started, RFC 3339 UTC.
+    pub started: String,
+    /// The figure.
+    pub value: f64,
+}
+
+/// A cell's figure across the stored runs, oldest first (this run
+/// included).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendLine {
+    /// The cell's id (the same in every run of the same matrix cell).
+    pub cell_id: String,
+    /// The device's name.
+    pub device: String,
+    /// The model's name.
+    pub model: String,
+    /// The canonical recipe.
+    pub recipe: String,
+    /// The workload.
+    pub workload: WorkloadKey,
+    /// The figure.
+    pub metric: TrendMetric,
+    /// The points, oldest run first.
+    pub points: Vec<TrendPoint>,
 }
