@@ -7,14 +7,17 @@
 //! The harness fills a [`ReportInput`] from its store; [`build_tables`]
 //! turns it into the comparison tables every renderer shares,
 //! [`recommend`] picks a recipe per model and device under a [`Selection`],
-//! and [`render_markdown`] writes `summary.md`.
+//! and [`render_markdown`] writes `summary.md`, and [`charts`] draws the SVG
+//! charts of the HTML report.
 
+pub mod charts;
 pub mod markdown;
 pub mod metric;
 pub mod model;
 pub mod recommend;
 pub mod table;
 
+pub use charts::{Chart, ChartBody, charts};
 pub use markdown::{escape_markdown, render_markdown, render_recommendation};
 pub use metric::{Measured, Metric};
 pub use model::{

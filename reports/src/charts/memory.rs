@@ -1,0 +1,102 @@
+//! Peak resident memory against size on disk per model, one colour per
+//! device.
+
+use plotters::prelude::*;
+
+use super::axis::{self, plottable};
+use super::style::{self, err, font, render};
+use super::{Chart, ChartBody, device_index, missing_reason, slug};
+use crate::metric::Metric;
+use crate::model::{CellRow, ReportInput};
+
+const CAPTION: &str = "Peak resident memory of the agent (MiB) against the recipe's size on disk \
+     (MiB), one point per cell labelled with its recipe and coloured by device.";
+
+/// One cell's place.
+struct Point<'a> {
+    recipe: &'a str,
+    device: usize,
+    size: f64,
+    rss: f64,
+}
+
+/// One chart per model, in the order met.
+pub(crate) fn charts(input: &ReportInput, devices: &[&str]) -> Vec<Chart> {
+    let mut models: Vec<&str> = Vec::new();
+    for c in &input.cells {
+        if !models.contains(&c.model.as_str()) {
+            models.push(&c.model);
+        }
+    }
+    models
+        .into_iter()
+        .map(|model| {
+            let cells: Vec<&CellRow> = input.cells.iter().filter(|c| c.model == model).collect();
+            Chart {
+                id: slug(&["memory", model]),
+                title: format!("Memory against size of {model}"),
+                caption: CAPTION.to_owned(),
+                body: body(&cells, devices),
+            }
+        })
+        .collect()
+}
+
+/// The scatter of `cells`, or why there is none.
+fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
+    let points: Vec<Point<'_>> = cells
+        .iter()
+        .filter_map(|c| {
+            let size = Metric::SizeOnDisk.read(c, None).ok()?.value;
+            let rss = Metric::PeakRam.read(c, None).ok()?.value;
+            (plottable(size) && plottable(rss)).then_some(Point {
+                recipe: &c.recipe,
+                device: device_index(devices, &c.device),
+                size,
+                rss,
+            })
+        })
+        .collect();
+    let (Some(xr), Some(yr)) = (
+        axis::from_zero(points.iter().map(|p| p.size), 0.15),
+        axis::from_zero(points.iter().map(|p| p.rss), 0.15),
+    ) else {
+        let why = missing_reason(cells, Metric::PeakRam, None);
+        return ChartBody::Missing(format!("no cell measured memory and size: {why}"));
+    };
+    let mut shown: Vec<usize> = points.iter().map(|p| p.device).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    render(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|x| axis::tick(*x))
+            .y_label_formatter(&|y| axis::tick(*y))
+            .x_desc("size on disk (MiB)")
+            .y_desc("peak RSS (MiB)")
+            .label_style(font(12))
+            .axis_desc_style(font(13))
+            .draw()
+            .map_err(err)?;
+        for d in shown {
+            let colour = style::colour(d);
+            let mine = points.iter().filter(|p| p.device == d);
+            chart
+                .draw_series(mine.map(|p| {
+                    EmptyElement::at((p.size, p.rss))
+                        + Circle::new((0, 0), 4, colour.filled())
+                        + Text::new(p.recipe.to_owned(), (6, -14), font(12))
+                }))
+                .map_err(err)?
+                .label(devices.get(d).copied().unwrap_or_default())
+                .legend(move |(x, y)| Circle::new((x + 5, y), 4, colour.filled()));
+        }
+        style::legend(&mut chart)
+    })
+}

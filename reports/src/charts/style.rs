@@ -1,0 +1,89 @@
+//! Shared look of the charts: size, fonts, a palette colour-blind readers
+//! can tell apart (Okabe–Ito), and the SVG drawing wrapper that turns a
+//! drawing error into a [`ChartBody::Missing`].
+
+use std::fmt::Display;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::ChartBody;
+
+/// Width and height of every chart, pixels.
+pub const SIZE: (u32, u32) = (720, 360);
+
+/// The Okabe–Ito colours, black and yellow last (yellow is faint on white).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+
+/// Points and labels of the Pareto frontier.
+pub const FRONTIER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+
+/// Points and labels that another point beats on both axes.
+pub const MUTED: RGBColor = RGBColor(0x99, 0x99, 0x99);
+
+/// The `n`-th colour of [`PALETTE`], cycling.
+pub fn colour(n: usize) -> RGBColor {
+    PALETTE[n % PALETTE.len()]
+}
+
+/// A colour as the SVG backend writes it, e.g. `#0072B2`.
+pub fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// The font of tick labels, legends and point labels.
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&BLACK)
+}
+
+/// A drawing error as text.
+pub(crate) fn err<E: Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// The area charts draw on.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws one chart into an SVG string; a drawing error becomes
+/// [`ChartBody::Missing`] with its text.
+pub(crate) fn render(draw: impl FnOnce(&Area<'_>) -> Result<(), String>) -> ChartBody {
+    let mut buf = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(err)
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().map_err(err))
+    };
+    match result {
+        Ok(()) => ChartBody::Svg(buf),
+        Err(e) => ChartBody::Missing(format!("the chart could not be drawn: {e}")),
+    }
+}
+
+/// The series legend in the upper right corner.
+pub(crate) fn legend<'a, 'b: 'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
+) -> Result<(), String>
+where
+    X: Ranged,
+    Y: Ranged,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(font(12))
+        .draw()
+        .map_err(err)
+}

@@ -1,0 +1,116 @@
+//! The distribution of per-token decode latency per recipe, as box plots,
+//! per model × device × workload.
+
+use edgebench_schema::Status;
+use plotters::prelude::*;
+
+use super::axis;
+use super::style::{self, err, font, render};
+use super::{Chart, ChartBody, device_index, missing_reason, slug, workload_slug};
+use crate::metric::Metric;
+use crate::model::{Group, ReportInput};
+
+const CAPTION: &str = "Per-token decode latency (ms) over all measured repetitions per recipe: \
+     boxes span the quartiles around the median, whiskers reach 1.5 times the interquartile \
+     range beyond them, and samples further out are drawn as dots.";
+
+/// Samples beyond this magnitude do not fit the `f32` axis of box plots.
+const LIMIT: f64 = 1e30;
+
+/// One chart per model × device × workload, in the order met.
+pub(crate) fn charts(input: &ReportInput, devices: &[&str]) -> Vec<Chart> {
+    input
+        .groups()
+        .iter()
+        .map(|g| Chart {
+            id: slug(&["tokens", g.model, g.device, &workload_slug(g.workload)]),
+            title: format!(
+                "Per-token latency of {} on {}, {}",
+                g.model, g.device, g.workload
+            ),
+            caption: CAPTION.to_owned(),
+            body: body(g, style::colour(device_index(devices, g.device))),
+        })
+        .collect()
+}
+
+/// The box plots of `g`, or why there are none.
+fn body(g: &Group<'_>, colour: RGBColor) -> ChartBody {
+    let recipes: Vec<&str> = g.cells.iter().map(|c| c.recipe.as_str()).collect();
+    let samples: Vec<Vec<f64>> = g
+        .cells
+        .iter()
+        .map(|c| {
+            c.result
+                .reps
+                .iter()
+                .flat_map(|r| r.token_ms.iter().copied())
+                .filter(|v| v.is_finite() && v.abs() <= LIMIT)
+                .collect()
+        })
+        .collect();
+    // (x position, quartiles, samples outside the whiskers)
+    let boxes: Vec<(f64, Quartiles, Vec<f64>)> = samples
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(i, s)| {
+            let q = Quartiles::new(s);
+            let [lo, _, _, _, hi] = q.values().map(f64::from);
+            let out = s.iter().copied().filter(|v| *v < lo || *v > hi).collect();
+            (i as f64 + 0.5, q, out)
+        })
+        .collect();
+    let ends = boxes.iter().flat_map(|(_, q, out)| {
+        let v = q.values().map(f64::from);
+        [v[0], v[4]].into_iter().chain(out.iter().copied())
+    });
+    let Some((y0, y1)) = axis::padded(ends) else {
+        let why = if g.cells.iter().any(|c| c.result.status == Status::Ok) {
+            "the repetitions carry no per-token samples".to_owned()
+        } else {
+            missing_reason(&g.cells, Metric::Latency, None)
+        };
+        return ChartBody::Missing(format!("no cell recorded per-token latencies: {why}"));
+    };
+    render(|root| {
+        let n = recipes.len();
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(axis::Slots::centred(n), y0 as f32..y1 as f32)
+            .map_err(err)?;
+        let x_label = |x: &f64| {
+            let i = if *x >= 0.0 { *x as usize } else { n };
+            recipes.get(i).map(|r| (*r).to_owned()).unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&|y| axis::tick(f64::from(*y)))
+            .x_desc("recipe")
+            .y_desc("per-token latency (ms)")
+            .label_style(font(12))
+            .axis_desc_style(font(13))
+            .draw()
+            .map_err(err)?;
+        let width = (600 / n.max(1) / 2).clamp(6, 60) as u32;
+        chart
+            .draw_series(boxes.iter().map(|(x, q, _)| {
+                Boxplot::new_vertical(*x, q)
+                    .width(width)
+                    .whisker_width(0.5)
+                    .style(colour.stroke_width(2))
+            }))
+            .map_err(err)?;
+        chart
+            .draw_series(boxes.iter().flat_map(|(x, _, out)| {
+                out.iter()
+                    .map(move |v| Circle::new((*x, *v as f32), 2, colour.mix(0.6).filled()))
+            }))
+            .map_err(err)?;
+        Ok(())
+    })
+}
