@@ -91,7 +91,7 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
                 .draw_series(mine.map(|p| {
                     EmptyElement::at((p.size, p.rss))
                         + Circle::new((0, 0), 4, colour.filled())
-                        + Text::new(p.recipe.to_owned(), (6, -14), font(12))
+                        + style::point_label(p.recipe, BLACK, p.size, xr)
                 }))
                 .map_err(err)?
                 .label(devices.get(d).copied().unwrap_or_default())

@@ -136,7 +136,7 @@ fn body(g: &Group<'_>) -> ChartBody {
                 .draw_series(mine.map(|p| {
                     EmptyElement::at((p.latency, p.drop))
                         + Circle::new((0, 0), 4, colour.filled())
-                        + Text::new(p.recipe.to_owned(), (6, -14), font(12).color(&colour))
+                        + style::point_label(p.recipe, colour, p.latency, xr)
                 }))
                 .map_err(err)?
                 .label(label)

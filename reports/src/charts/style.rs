@@ -6,6 +6,7 @@ use std::fmt::Display;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ChartBody;
 
@@ -43,6 +44,25 @@ pub fn hex(c: RGBColor) -> String {
 /// The font of tick labels, legends and point labels.
 pub(crate) fn font(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().color(&BLACK)
+}
+
+/// A point's label: beside it on the right, or on its left when the point
+/// sits in the right quarter of the x range, so the text stays inside.
+pub(crate) fn point_label(
+    text: &str,
+    colour: RGBColor,
+    x: f64,
+    x_range: (f64, f64),
+) -> Text<'static, (i32, i32), String> {
+    let near_right = x > x_range.0 + (x_range.1 - x_range.0) * 0.75;
+    let (dx, h) = if near_right {
+        (-6, HPos::Right)
+    } else {
+        (6, HPos::Left)
+    };
+    let mut style = font(12).pos(Pos::new(h, VPos::Top));
+    style.color = colour.to_backend_color();
+    Text::new(text.to_owned(), (dx, -14), style)
 }
 
 /// A drawing error as text.
