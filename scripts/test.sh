@@ -11,11 +11,14 @@ log() { printf '\n== %s\n' "$*"; }
 need_pkgs=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v qemu-aarch64 >/dev/null || need_pkgs+=(qemu-user)
+# The HTML report is checked in a real browser.
+command -v chromium >/dev/null || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${need_pkgs[@]}" >/dev/null
 fi
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' \
@@ -28,7 +31,9 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "cargo test (host: $(uname -m))"
-cargo test --workspace --locked
+# The browser tests fail rather than skip when Chromium is missing here.
+EDGEBENCH_REQUIRE_BROWSER=1 cargo test --workspace --locked
+echo "report screenshot: target/tmp/report.png"
 
 log "device crates on aarch64 under qemu"
 aarch64=(--locked --target aarch64-unknown-linux-gnu)

@@ -9,6 +9,7 @@ use crate::commands::matrix_expand::{self, ExpandArgs};
 use crate::commands::models_inspect::{self, InspectArgs};
 use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
+use crate::commands::report::{self, ReportArgs};
 use crate::commands::run::{self, RunArgs};
 use std::process::ExitCode;
 
@@ -42,6 +43,9 @@ pub enum Command {
     /// Validate a matrix or list its cells, without running anything.
     #[command(subcommand)]
     Matrix(MatrixCommand),
+    /// Render a stored run again: the HTML report, the Markdown summary,
+    /// the CSV of every cell or the JSON of tables and results.
+    Report(ReportArgs),
     /// The device agent, run by the controller as a child process for the
     /// local device (`edgebench agent run < job.json`).
     #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
@@ -99,6 +103,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(args) => {
             eval::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            report::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Matrix(MatrixCommand::Check(args)) => Ok(matrix_check::run(&args)),

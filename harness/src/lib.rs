@@ -8,5 +8,6 @@ pub mod cli;
 pub mod commands;
 pub mod matrix;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod store;

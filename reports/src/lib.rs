@@ -7,10 +7,13 @@
 //! The harness fills a [`ReportInput`] from its store; [`build_tables`]
 //! turns it into the comparison tables every renderer shares,
 //! [`recommend`] picks a recipe per model and device under a [`Selection`],
-//! and [`render_markdown`] writes `summary.md`, and [`charts`] draws the SVG
-//! charts of the HTML report.
+//! [`render_markdown`] writes `summary.md`, [`charts`] draws the SVG charts
+//! and [`render_html`] writes the self-contained `report.html` around them;
+//! [`render_json`] gives the same content to other tools.
 
 pub mod charts;
+pub mod html;
+pub mod json;
 pub mod markdown;
 pub mod metric;
 pub mod model;
@@ -18,6 +21,8 @@ pub mod recommend;
 pub mod table;
 
 pub use charts::{Chart, ChartBody, charts};
+pub use html::{RenderError, render_html, render_html_with};
+pub use json::{REPORT_JSON_VERSION, render_json};
 pub use markdown::{escape_markdown, render_markdown, render_recommendation};
 pub use metric::{Measured, Metric};
 pub use model::{

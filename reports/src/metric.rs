@@ -2,11 +2,13 @@
 //! with the reason when it cannot be.
 
 use edgebench_schema::{Status, Summary};
+use serde::Serialize;
 
 use crate::model::{CellRow, WorkloadKey};
 
 /// One row of the comparison table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Bytes of the tensors in the recipe's formats, MiB.
     SizeOnDisk,

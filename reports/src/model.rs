@@ -23,7 +23,7 @@ pub struct ReportInput {
 }
 
 /// One cell: where and what it ran, and its result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CellRow {
     /// The device's name in the matrix.
     pub device: String,

@@ -3,12 +3,13 @@
 //! the recipes another one beats on latency, accuracy drop and size at once.
 
 use edgebench_schema::Status;
+use serde::Serialize;
 
 use crate::metric::Metric;
 use crate::model::{CellRow, Group, Objective, ReportInput, Selection, WorkloadKey};
 
 /// The choice for one model on one device under one workload.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
     /// The device's name.
     pub device: String,

@@ -2,11 +2,13 @@
 //! one row per metric, one column per recipe, the best value per row marked
 //! and every missing value with its reason. Renderers share this structure.
 
+use serde::Serialize;
+
 use crate::metric::{Measured, Metric};
 use crate::model::{Group, ReportInput, WorkloadKey};
 
 /// One value of the table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableCell {
     /// The value in the row's unit, when measured.
     pub value: Option<f64>,
@@ -19,7 +21,7 @@ pub struct TableCell {
 }
 
 /// One metric across the recipes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableRow {
     /// The metric.
     pub metric: Metric,
@@ -30,7 +32,7 @@ pub struct TableRow {
 }
 
 /// The comparison table of one model on one device under one workload.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Table {
     /// The model's name.
     pub model: String,

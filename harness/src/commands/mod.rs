@@ -8,4 +8,5 @@ pub mod matrix_expand;
 pub mod models_inspect;
 pub mod models_quantize;
 pub mod models_synth;
+pub mod report;
 pub mod run;

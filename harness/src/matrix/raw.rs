@@ -297,18 +297,8 @@ pub struct RawSelect {
     pub objective: Option<Objective>,
 }
 
-/// What the recommendation minimises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Objective {
-    /// End-to-end latency per inference.
-    #[default]
-    Latency,
-    /// Energy per inference.
-    Energy,
-    /// Size on disk.
-    Size,
-}
+/// What the recommendation minimises (the reports' own type).
+pub use edgebench_reports::Objective;
 
 /// `[regression]`: comparison against a baseline run.
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,7 @@
 //! `edgebench run`: a matrix end to end. Parse and validate, expand into
 //! cells, compute accuracy once per (model, recipe, text) against the
 //! reference, run every cell's agent, persist each result the moment it
-//! arrives, and print a summary.
+//! arrives, print a summary and write the reports.
 
 pub mod accuracy;
 pub mod local;
@@ -21,6 +21,7 @@ use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
+use crate::report;
 use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
 use local::{LocalTarget, Outcome};
 use models::ModelFiles;
@@ -172,6 +173,23 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         println!("  {}", path.display());
     }
     println!("  {}", store_path.display());
+    // The results are saved whatever happens here; a report that cannot be
+    // written is an error the user can retry with `edgebench report`.
+    let reports = report::load(&options.runs_dir, run.id().as_str(), Some(run.store()))
+        .and_then(|loaded| {
+            for w in &loaded.warnings {
+                eprintln!("warning: {w}");
+            }
+            report::write_reports(&loaded)
+        })
+        .with_context(|| {
+            format!(
+                "the results are saved, but the report is not: retry with `edgebench report {}`",
+                run.id()
+            )
+        })?;
+    println!("  {}", reports.summary.display());
+    println!("  {}", reports.html.display());
     let dir = paths.dir.clone();
     if interrupted {
         println!(

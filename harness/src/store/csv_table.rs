@@ -142,22 +142,27 @@ pub fn csv_row(run_id: &str, stored: &StoredResult) -> Vec<String> {
     row
 }
 
+/// The text of `results.csv` for `results`: a header and one row each.
+///
+/// # Errors
+/// A [`csv::Error`] when a row cannot be written.
+pub fn csv_bytes(run_id: &str, results: &[StoredResult]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS)?;
+    for r in results {
+        w.write_record(csv_row(run_id, r))?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 /// Writes `results.csv` at `path` for `results`, replacing the file whole.
 ///
 /// # Errors
 /// [`StoreError::Csv`] or [`StoreError::Io`] naming the file.
 pub fn write_csv(path: &Path, run_id: &str, results: &[StoredResult]) -> Result<(), StoreError> {
-    let csv_err = |source| StoreError::Csv {
+    let bytes = csv_bytes(run_id, results).map_err(|source| StoreError::Csv {
         path: path.to_owned(),
         source,
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_COLUMNS).map_err(csv_err)?;
-    for r in results {
-        w.write_record(csv_row(run_id, r)).map_err(csv_err)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| csv_err(csv::Error::from(e.into_error())))?;
+    })?;
     write_atomically(path, &bytes)
 }

@@ -116,7 +116,7 @@ impl EnvInfo {
 ///
 /// # Errors
 /// [`StoreError::Io`] naming the file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     use std::io::Write;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");

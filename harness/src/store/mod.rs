@@ -40,11 +40,13 @@ use std::path::Path;
 pub use accuracy::{AccuracyCache, AccuracyKey};
 pub use cell::{CellMeta, StoredResult};
 pub use clock::UtcTime;
-pub use csv_table::{CSV_COLUMNS, csv_row, write_csv};
+pub use csv_table::{CSV_COLUMNS, csv_bytes, csv_row, write_csv};
 pub use db::{BUSY_TIMEOUT, DEFAULT_DB_NAME, Store};
 pub use db_query::{RunRow, TrendPoint};
 pub use db_write::SyncReport;
-pub use env::{CONTROLLER_VERSION, EnvInfo, GIT_REVISION, Resumption, RunStatus, host_facts};
+pub use env::{
+    CONTROLLER_VERSION, EnvInfo, GIT_REVISION, Resumption, RunStatus, host_facts, write_atomically,
+};
 pub use error::StoreError;
 pub use jsonl::{JsonlContents, TornTail};
 pub use metric::Metric;

@@ -178,6 +178,8 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
         };
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
             .disable_x_mesh()
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| axis::tick(*y))

@@ -10,7 +10,8 @@ use crate::metric::Metric;
 use crate::model::{CellRow, ReportInput};
 
 const CAPTION: &str = "Peak resident memory of the agent (MiB) against the recipe's size on disk \
-     (MiB), one point per cell labelled with its recipe and coloured by device.";
+     (MiB), one point per recipe and device (the highest peak over its workloads), labelled with \
+     its recipe and coloured by device.";
 
 /// One cell's place.
 struct Point<'a> {
@@ -44,19 +45,34 @@ pub(crate) fn charts(input: &ReportInput, devices: &[&str]) -> Vec<Chart> {
 
 /// The scatter of `cells`, or why there is none.
 fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
-    let points: Vec<Point<'_>> = cells
-        .iter()
-        .filter_map(|c| {
-            let size = Metric::SizeOnDisk.read(c, None).ok()?.value;
-            let rss = Metric::PeakRam.read(c, None).ok()?.value;
-            (plottable(size) && plottable(rss)).then_some(Point {
+    // The workloads of a recipe on a device share its size: keep the
+    // highest peak, the memory the device must have.
+    let mut points: Vec<Point<'_>> = Vec::new();
+    for c in cells {
+        let (Ok(size), Ok(rss)) = (
+            Metric::SizeOnDisk.read(c, None),
+            Metric::PeakRam.read(c, None),
+        ) else {
+            continue;
+        };
+        let (size, rss) = (size.value, rss.value);
+        if !(plottable(size) && plottable(rss)) {
+            continue;
+        }
+        let device = device_index(devices, &c.device);
+        match points
+            .iter_mut()
+            .find(|p| p.device == device && p.recipe == c.recipe)
+        {
+            Some(p) => p.rss = p.rss.max(rss),
+            None => points.push(Point {
                 recipe: &c.recipe,
-                device: device_index(devices, &c.device),
+                device,
                 size,
                 rss,
-            })
-        })
-        .collect();
+            }),
+        }
+    }
     let (Some(xr), Some(yr)) = (
         axis::from_zero(points.iter().map(|p| p.size), 0.15),
         axis::from_zero(points.iter().map(|p| p.rss), 0.15),
@@ -76,6 +92,8 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
             .map_err(err)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
             .x_label_formatter(&|x| axis::tick(*x))
             .y_label_formatter(&|y| axis::tick(*y))
             .x_desc("size on disk (MiB)")

@@ -112,6 +112,8 @@ fn body(g: &Group<'_>) -> ChartBody {
             .map_err(err)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
             .x_label_formatter(&|x| axis::tick(*x))
             .y_label_formatter(&|y| axis::tick(*y))
             .x_desc("median end-to-end latency (s)")

@@ -31,6 +31,10 @@ pub const FRONTIER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 /// Points and labels that another point beats on both axes.
 pub const MUTED: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
+/// Grid lines: light enough to read values across without competing
+/// with the data.
+pub const GRID: RGBColor = RGBColor(0xE3, 0xE6, 0xE9);
+
 /// The `n`-th colour of [`PALETTE`], cycling.
 pub fn colour(n: usize) -> RGBColor {
     PALETTE[n % PALETTE.len()]

@@ -87,6 +87,8 @@ fn body(g: &Group<'_>, colour: RGBColor) -> ChartBody {
         };
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
             .disable_x_mesh()
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| axis::tick(f64::from(*y)))

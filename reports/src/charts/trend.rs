@@ -147,6 +147,8 @@ fn body(metric: TrendMetric, lines: &[&TrendLine]) -> ChartBody {
         };
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| axis::tick(*y))
             .x_desc("run")
