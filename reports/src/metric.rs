@@ -124,12 +124,12 @@ impl Metric {
                 plain(m.peak_rss_kib as f64 / 1024.0)
             }
             Metric::Latency => with_ci(&latency()?.e2e_s),
-            Metric::Ttft => plain(latency()?.ttft_s.median * 1000.0),
-            Metric::DecodeTps => plain(latency()?.decode_tps.median),
+            Metric::Ttft => scaled(with_ci(&latency()?.ttft_s), 1000.0),
+            Metric::DecodeTps => with_ci(&latency()?.decode_tps),
             Metric::Energy => with_ci(energy()?.energy_j.as_ref().ok_or_else(energy_reason)?),
             Metric::EnergyPerToken => {
                 let s = energy()?.decode_mj_per_token.as_ref();
-                plain(s.ok_or_else(energy_reason)?.median)
+                with_ci(s.ok_or_else(energy_reason)?)
             }
             Metric::AccuracyDrop => {
                 if reference == Some(cell.recipe.as_str()) {
@@ -151,6 +151,14 @@ impl Metric {
 /// Bytes in a MiB.
 const MIB: f64 = 1024.0 * 1024.0;
 
+/// `m` in a unit `factor` times smaller (seconds to milliseconds).
+fn scaled(m: Measured, factor: f64) -> Measured {
+    Measured {
+        value: m.value * factor,
+        ci: m.ci.map(|(lo, hi)| (lo * factor, hi * factor)),
+    }
+}
+
 /// The median, with its interval when it has width.
 fn with_ci(s: &Summary) -> Measured {
     let ci = (s.n > 1 && s.median_ci_high > s.median_ci_low)
@@ -158,5 +166,54 @@ fn with_ci(s: &Summary) -> Measured {
     Measured {
         value: s.median,
         ci,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgebench_schema::{JobResult, LatencyReport};
+
+    fn summary(median: f64, lo: f64, hi: f64, n: usize) -> Summary {
+        Summary {
+            n,
+            median,
+            p90: hi,
+            p99: hi,
+            mean: median,
+            std_dev: 0.0,
+            min: lo,
+            max: hi,
+            median_ci_low: lo,
+            median_ci_high: hi,
+            bootstrap_seed: 1,
+        }
+    }
+
+    #[test]
+    fn intervals_follow_the_unit_and_need_width() {
+        let mut r = JobResult::failure("c", Status::Ok, "");
+        r.latency = Some(LatencyReport {
+            ttft_s: summary(0.15, 0.1, 0.2, 5),
+            prefill_tps: summary(100.0, 100.0, 100.0, 5),
+            decode_tps: summary(30.0, 30.0, 30.0, 5),
+            e2e_s: summary(1.0, 1.0, 1.0, 5),
+            token_ms: summary(33.0, 33.0, 33.0, 5),
+        });
+        let cell = CellRow {
+            device: "d".to_owned(),
+            model: "m".to_owned(),
+            recipe: "q8_0".to_owned(),
+            threads: 1,
+            prompt_tokens: 1,
+            gen_tokens: 1,
+            result: r,
+        };
+        let ttft = Metric::Ttft.read(&cell, None).expect("ttft");
+        assert_eq!(ttft.value, 150.0);
+        assert_eq!(ttft.ci, Some((100.0, 200.0)));
+        assert_eq!(Metric::Ttft.format(ttft), "150.0 [100.0, 200.0]");
+        let tps = Metric::DecodeTps.read(&cell, None).expect("tps");
+        assert_eq!(tps.ci, None, "an interval without width is not shown");
     }
 }
