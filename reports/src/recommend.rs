@@ -104,7 +104,7 @@ fn check<'a>(
 }
 
 /// The constraints as text, e.g. `accuracy drop ≤ 2 %, peak RSS ≤ 512 MiB`.
-fn constraints_text(selection: &Selection) -> String {
+pub(crate) fn constraints_text(selection: &Selection) -> String {
     let mut parts = Vec::new();
     if let Some(max) = selection.max_accuracy_drop_pct {
         parts.push(format!("accuracy drop ≤ {max} %"));

@@ -141,6 +141,18 @@ fn trim(s: String) -> String {
     }
 }
 
+/// The label of the category slot holding `x` (slot `i` spans `i..i + 1`),
+/// empty outside the slots.
+pub(crate) fn category(labels: &[&str], x: f64) -> String {
+    if x < 0.0 {
+        return String::new();
+    }
+    labels
+        .get(x as usize)
+        .map(|l| (*l).to_owned())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use edgebench_schema::Summary;
 use plotters::prelude::*;
 
 use super::axis::{self, plottable};
-use super::style::{self, err, font, render};
+use super::style::{self, err, render};
 use super::{Chart, ChartBody, device_index, missing_reason, slug, workload_slug};
 use crate::metric::Metric;
 use crate::model::{CellRow, ReportInput, WorkloadKey};
@@ -166,29 +166,18 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
         .collect();
     render(|root| {
         let n = recipes.len();
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(axis::Slots::centred(n), y0..y1)
-            .map_err(err)?;
-        let x_label = |x: &f64| {
-            let i = if *x >= 0.0 { *x as usize } else { n };
-            recipes.get(i).map(|r| (*r).to_owned()).unwrap_or_default()
-        };
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .disable_x_mesh()
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&|y| axis::tick(*y))
-            .x_desc("recipe")
-            .y_desc(kind.y_desc())
-            .label_style(font(12))
-            .axis_desc_style(font(13))
-            .draw()
-            .map_err(err)?;
+        let mut chart = style::frame(root, axis::Slots::centred(n), y0..y1)?;
+        let x_label = |x: &f64| axis::category(&recipes, *x);
+        style::mesh(
+            &mut chart,
+            style::Axes {
+                x_desc: "recipe",
+                y_desc: kind.y_desc(),
+                x_label: &x_label,
+                y_label: &|y| axis::tick(*y),
+                x_grid: false,
+            },
+        )?;
         let width = 0.8 / devices.len().max(1) as f64;
         for (j, device) in devices.iter().enumerate() {
             let c = colours[j];

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::axis::{self, plottable};
-use super::style::{self, err, font, render};
+use super::style::{self, err, render};
 use super::{Chart, ChartBody, device_index, missing_reason, slug};
 use crate::metric::Metric;
 use crate::model::{CellRow, ReportInput};
@@ -84,24 +84,17 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
     shown.sort_unstable();
     shown.dedup();
     render(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .x_label_formatter(&|x| axis::tick(*x))
-            .y_label_formatter(&|y| axis::tick(*y))
-            .x_desc("size on disk (MiB)")
-            .y_desc("peak RSS (MiB)")
-            .label_style(font(12))
-            .axis_desc_style(font(13))
-            .draw()
-            .map_err(err)?;
+        let mut chart = style::frame(root, xr.0..xr.1, yr.0..yr.1)?;
+        style::mesh(
+            &mut chart,
+            style::Axes {
+                x_desc: "size on disk (MiB)",
+                y_desc: "peak RSS (MiB)",
+                x_label: &|x| axis::tick(*x),
+                y_label: &|y| axis::tick(*y),
+                x_grid: true,
+            },
+        )?;
         for d in shown {
             let colour = style::colour(d);
             let mine = points.iter().filter(|p| p.device == d);

@@ -5,7 +5,7 @@ use edgebench_schema::Status;
 use plotters::prelude::*;
 
 use super::axis::{self, plottable};
-use super::style::{self, FRONTIER, MUTED, err, font, render};
+use super::style::{self, FRONTIER, MUTED, err, render};
 use super::{Chart, ChartBody, missing_reason, slug, workload_slug};
 use crate::metric::Metric;
 use crate::model::{Group, ReportInput};
@@ -104,24 +104,17 @@ fn body(g: &Group<'_>) -> ChartBody {
         }
     }
     render(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .x_label_formatter(&|x| axis::tick(*x))
-            .y_label_formatter(&|y| axis::tick(*y))
-            .x_desc("median end-to-end latency (s)")
-            .y_desc("accuracy drop, PPL increase (%)")
-            .label_style(font(12))
-            .axis_desc_style(font(13))
-            .draw()
-            .map_err(err)?;
+        let mut chart = style::frame(root, xr.0..xr.1, yr.0..yr.1)?;
+        style::mesh(
+            &mut chart,
+            style::Axes {
+                x_desc: "median end-to-end latency (s)",
+                y_desc: "accuracy drop, PPL increase (%)",
+                x_label: &|x| axis::tick(*x),
+                y_label: &|y| axis::tick(*y),
+                x_grid: true,
+            },
+        )?;
         chart
             .draw_series(LineSeries::new(line, FRONTIER.stroke_width(2)))
             .map_err(err)?;

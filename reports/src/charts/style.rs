@@ -5,6 +5,7 @@
 use std::fmt::Display;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -92,6 +93,67 @@ pub(crate) fn render(draw: impl FnOnce(&Area<'_>) -> Result<(), String>) -> Char
         Ok(()) => ChartBody::Svg(buf),
         Err(e) => ChartBody::Missing(format!("the chart could not be drawn: {e}")),
     }
+}
+
+/// A chart's plotting context on the SVG backend.
+pub(crate) type Plot<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+/// The chart frame every chart shares: margins and label areas around the
+/// plotting area of `x` × `y`.
+pub(crate) fn frame<'a, 'b, X, Y>(
+    root: &'a Area<'b>,
+    x: X,
+    y: Y,
+) -> Result<Plot<'a, 'b, X::CoordDescType, Y::CoordDescType>, String>
+where
+    X: AsRangedCoord,
+    Y: AsRangedCoord,
+{
+    ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// The axes of a chart: their descriptions and tick labels, and whether
+/// vertical grid lines help (not between categories).
+pub(crate) struct Axes<'f, XV, YV> {
+    /// The x axis's description, with its unit.
+    pub x_desc: &'f str,
+    /// The y axis's description, with its unit.
+    pub y_desc: &'f str,
+    /// The label of an x tick.
+    pub x_label: &'f dyn Fn(&XV) -> String,
+    /// The label of a y tick.
+    pub y_label: &'f dyn Fn(&YV) -> String,
+    /// Whether to draw vertical grid lines.
+    pub x_grid: bool,
+}
+
+/// Draws the axes, ticks and light horizontal (and vertical) grid lines.
+pub(crate) fn mesh<XV, YV, X, Y>(
+    chart: &mut Plot<'_, '_, X, Y>,
+    axes: Axes<'_, XV, YV>,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = XV> + ValueFormatter<XV>,
+    Y: Ranged<ValueType = YV> + ValueFormatter<YV>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_label_formatter(axes.x_label)
+        .y_label_formatter(axes.y_label)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .label_style(font(12))
+        .axis_desc_style(font(13));
+    if !axes.x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw().map_err(err)
 }
 
 /// The series legend in the upper right corner.

@@ -5,7 +5,7 @@ use edgebench_schema::Status;
 use plotters::prelude::*;
 
 use super::axis;
-use super::style::{self, err, font, render};
+use super::style::{self, err, render};
 use super::{Chart, ChartBody, device_index, missing_reason, slug, workload_slug};
 use crate::metric::Metric;
 use crate::model::{Group, ReportInput};
@@ -75,29 +75,18 @@ fn body(g: &Group<'_>, colour: RGBColor) -> ChartBody {
     };
     render(|root| {
         let n = recipes.len();
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(axis::Slots::centred(n), y0 as f32..y1 as f32)
-            .map_err(err)?;
-        let x_label = |x: &f64| {
-            let i = if *x >= 0.0 { *x as usize } else { n };
-            recipes.get(i).map(|r| (*r).to_owned()).unwrap_or_default()
-        };
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .disable_x_mesh()
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&|y| axis::tick(f64::from(*y)))
-            .x_desc("recipe")
-            .y_desc("per-token latency (ms)")
-            .label_style(font(12))
-            .axis_desc_style(font(13))
-            .draw()
-            .map_err(err)?;
+        let mut chart = style::frame(root, axis::Slots::centred(n), y0 as f32..y1 as f32)?;
+        let x_label = |x: &f64| axis::category(&recipes, *x);
+        style::mesh(
+            &mut chart,
+            style::Axes {
+                x_desc: "recipe",
+                y_desc: "per-token latency (ms)",
+                x_label: &x_label,
+                y_label: &|y| axis::tick(f64::from(*y)),
+                x_grid: false,
+            },
+        )?;
         let width = (600 / n.max(1) / 2).clamp(6, 60) as u32;
         chart
             .draw_series(boxes.iter().map(|(x, q, _)| {

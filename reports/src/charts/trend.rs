@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::axis::{self, plottable};
-use super::style::{self, err, font, render};
+use super::style::{self, err, render};
 use super::{Chart, ChartBody, slug, workload_slug};
 use crate::model::{Group, ReportInput, TrendLine, TrendMetric};
 
@@ -135,28 +135,21 @@ fn body(metric: TrendMetric, lines: &[&TrendLine]) -> ChartBody {
     };
     render(|root| {
         let n = runs.len();
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(70)
-            .build_cartesian_2d(axis::Slots::integers(n), y0..y1)
-            .map_err(err)?;
+        let mut chart = style::frame(root, axis::Slots::integers(n), y0..y1)?;
         let x_label = |x: &f64| {
             let i = if *x >= 0.0 { x.round() as usize } else { n };
             labels.get(i).cloned().unwrap_or_default()
         };
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&|y| axis::tick(*y))
-            .x_desc("run")
-            .y_desc(metric.label())
-            .label_style(font(12))
-            .axis_desc_style(font(13))
-            .draw()
-            .map_err(err)?;
+        style::mesh(
+            &mut chart,
+            style::Axes {
+                x_desc: "run",
+                y_desc: metric.label(),
+                x_label: &x_label,
+                y_label: &|y| axis::tick(*y),
+                x_grid: true,
+            },
+        )?;
         for (k, (recipe, pts)) in series.iter().enumerate() {
             let colour = style::colour(k);
             chart

@@ -3,7 +3,7 @@
 
 use crate::charts::{Chart, ChartBody};
 use crate::model::{CellRow, DeviceFacts, ReportInput, Selection};
-use crate::recommend::Recommendation;
+use crate::recommend::{Recommendation, constraints_text};
 use crate::table::Table;
 
 /// The page header.
@@ -31,16 +31,6 @@ impl<'a> HeaderView<'a> {
         } else {
             None
         };
-        let mut constraints = Vec::new();
-        if let Some(max) = selection.max_accuracy_drop_pct {
-            constraints.push(format!("accuracy drop ≤ {max} %"));
-        }
-        if let Some(max) = selection.max_peak_rss_mib {
-            constraints.push(format!("peak RSS ≤ {max} MiB"));
-        }
-        if constraints.is_empty() {
-            constraints.push("no constraints".to_owned());
-        }
         let h = &input.header;
         HeaderView {
             matrix_name: &input.matrix_name,
@@ -57,7 +47,7 @@ impl<'a> HeaderView<'a> {
             selection: format!(
                 "minimise {}; {}",
                 selection.objective.name(),
-                constraints.join(", ")
+                constraints_text(selection)
             ),
             devices: &h.devices,
         }
