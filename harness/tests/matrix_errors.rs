@@ -358,3 +358,27 @@ fn rendering_shows_the_line_and_a_caret() {
         "error: `threads` must be at least 1, found 0\n --> m.toml:6:11\n  |\n6 | threads = 0\n  |           ^\n"
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    // `edgebench matrix expand … | head`: the reader is gone before the
+    // listing is written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgebench"))
+        .args(["matrix", "expand", "--json"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../matrices/lab-nightly.toml"
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn edgebench");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
