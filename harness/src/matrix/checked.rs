@@ -8,7 +8,7 @@ use edgebench_kernels::recipe::Recipe;
 use edgebench_kernels::synth::Preset;
 use edgebench_schema::job::{Ina219Settings, MeasureSettings, MeterKind, ThermalGateSettings};
 
-use super::raw::{KvElement, Objective};
+use super::raw::KvElement;
 use super::shape::ModelShape;
 
 /// A checked matrix.
@@ -196,16 +196,8 @@ pub struct DeviceMeter {
     pub hwmon_rail: Option<String>,
 }
 
-/// Report constraints.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Select {
-    /// Largest accuracy drop accepted, in %.
-    pub max_accuracy_drop_pct: Option<f64>,
-    /// Largest peak RSS accepted, in MiB.
-    pub max_peak_rss_mib: Option<f64>,
-    /// What to minimise.
-    pub objective: Objective,
-}
+/// Report constraints: the reports' own selection type.
+pub use edgebench_reports::Selection as Select;
 
 /// Regression settings.
 #[derive(Debug, Clone, PartialEq)]

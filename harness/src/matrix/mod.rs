@@ -29,6 +29,7 @@ mod sweep;
 mod validate;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use accuracy::{BUILTIN, DEFAULT_CTX};
 pub use builtin_text::BUILTIN_TEXT;
@@ -57,6 +58,28 @@ pub fn load(path: &Path) -> Result<Matrix, Diagnostics> {
         ))])
     })?;
     load_str(path, &text)
+}
+
+/// Only the `[select]` table of matrix `text` (read from `path`), checked
+/// as [`load_str`] checks it; the files the matrix names are not looked
+/// at, so a matrix copied into a run directory still reads.
+///
+/// # Errors
+/// Every error found while reading the file and checking `[select]`.
+pub fn load_select(path: &Path, text: &str) -> Result<Select, Diagnostics> {
+    let source = Source::new(path, text);
+    let mut errors = Diagnostics::default();
+    let select = read::read_matrix(&source, &mut errors).map(|raw| {
+        let mut c = checker::Checker {
+            source: Arc::clone(&source),
+            errors: &mut errors,
+        };
+        settings::check_select(&mut c, raw.select.as_ref())
+    });
+    match select {
+        Some(s) if errors.is_empty() => Ok(s),
+        _ => Err(errors),
+    }
 }
 
 /// Checks matrix `text` as if read from `path` (relative paths inside it

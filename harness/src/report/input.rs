@@ -7,13 +7,12 @@ use std::collections::BTreeSet;
 use edgebench_reports::{CellRow, ReportInput, RunHeader, TrendLine, TrendMetric, TrendPoint};
 
 use super::facts::device_facts;
-use crate::store::{Metric, RunFiles, Store, StoreError};
+use crate::store::{EnvInfo, Metric, RunId, Store, StoreError, StoredResult};
 
-/// The report input of a run read from its directory (no trend lines).
-pub fn report_input(files: &RunFiles) -> ReportInput {
-    let cells: Vec<CellRow> = files
-        .results
-        .records
+/// The report input of run `id` from its `env.json` and results (no trend
+/// lines).
+pub fn report_input(id: &RunId, env: &EnvInfo, records: &[StoredResult]) -> ReportInput {
+    let cells: Vec<CellRow> = records
         .iter()
         .map(|s| CellRow {
             device: s.meta.device.clone(),
@@ -25,9 +24,8 @@ pub fn report_input(files: &RunFiles) -> ReportInput {
             result: s.result.clone(),
         })
         .collect();
-    let env = &files.env;
     ReportInput {
-        run_id: files.id.to_string(),
+        run_id: id.to_string(),
         matrix_name: env.matrix_name.clone(),
         started: env.started.clone(),
         header: RunHeader {

@@ -1,7 +1,7 @@
 //! The reports of a run: `summary.md` and `report.html` in its directory,
-//! written at the end of `edgebench run` and again by `edgebench report`,
-//! both from the run directory (the source of truth) and the store (trend
-//! lines across earlier runs).
+//! written at the end of `edgebench run` from what the run holds, and again
+//! by `edgebench report` from the run directory (the source of truth); both
+//! take trend lines across earlier runs from the store.
 
 mod facts;
 mod input;
@@ -43,15 +43,13 @@ pub struct LoadedRun {
 /// table is malformed.
 pub fn load(runs_root: &Path, run_id: &str, store: Option<&Store>) -> anyhow::Result<LoadedRun> {
     let files = read_run(runs_root, run_id)?;
-    let selection = selection_of(&files.matrix_text)
-        .with_context(|| format!("in {}", files.paths.matrix.display()))?;
+    let selection = selection_of(&files.paths.matrix, &files.matrix_text)?;
     let mut warnings = files.warnings.clone();
-    let mut input = report_input(&files);
-    if let Some(store) = store {
-        match input::trends(store, &input) {
-            Ok(t) => input.trends = t,
-            Err(e) => warnings.push(format!("no trend lines: {e}")),
-        }
+    let mut input = report_input(&files.id, &files.env, &files.results.records);
+    if let Some(store) = store
+        && let Err(e) = add_trends(store, &mut input)
+    {
+        warnings.push(e);
     }
     Ok(LoadedRun {
         files,
@@ -59,6 +57,15 @@ pub fn load(runs_root: &Path, run_id: &str, store: Option<&Store>) -> anyhow::Re
         selection,
         warnings,
     })
+}
+
+/// Fills the trend lines of `input` from `store`.
+///
+/// # Errors
+/// Why there are none, as a warning to show.
+pub fn add_trends(store: &Store, input: &mut ReportInput) -> Result<(), String> {
+    input.trends = input::trends(store, input).map_err(|e| format!("no trend lines: {e}"))?;
+    Ok(())
 }
 
 /// The reports written into a run directory.
@@ -70,19 +77,19 @@ pub struct WrittenReports {
     pub html: PathBuf,
 }
 
-/// Writes `summary.md` and `report.html` into the run's directory.
+/// Writes `summary.md` and `report.html` into the run directory `dir`.
 ///
 /// # Errors
 /// When rendering or writing fails, naming the file.
-pub fn write_reports(run: &LoadedRun) -> anyhow::Result<WrittenReports> {
-    let dir = &run.files.paths.dir;
+pub fn write_reports(
+    dir: &Path,
+    input: &ReportInput,
+    selection: &Selection,
+) -> anyhow::Result<WrittenReports> {
     let summary = dir.join(SUMMARY_MD);
-    write_atomically(
-        &summary,
-        render_markdown(&run.input, &run.selection).as_bytes(),
-    )?;
+    write_atomically(&summary, render_markdown(input, selection).as_bytes())?;
     let html = dir.join(REPORT_HTML);
-    let page = render_html(&run.input, &run.selection)
+    let page = render_html(input, selection)
         .with_context(|| format!("cannot render {}", html.display()))?;
     write_atomically(&html, page.as_bytes())?;
     Ok(WrittenReports { summary, html })

@@ -175,19 +175,16 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     println!("  {}", store_path.display());
     // The results are saved whatever happens here; a report that cannot be
     // written is an error the user can retry with `edgebench report`.
-    let reports = report::load(&options.runs_dir, run.id().as_str(), Some(run.store()))
-        .and_then(|loaded| {
-            for w in &loaded.warnings {
-                eprintln!("warning: {w}");
-            }
-            report::write_reports(&loaded)
-        })
-        .with_context(|| {
-            format!(
-                "the results are saved, but the report is not: retry with `edgebench report {}`",
-                run.id()
-            )
-        })?;
+    let mut input = report::report_input(run.id(), run.env(), run.results());
+    if let Err(warning) = report::add_trends(run.store(), &mut input) {
+        eprintln!("warning: {warning}");
+    }
+    let reports = report::write_reports(&paths.dir, &input, &matrix.select).with_context(|| {
+        format!(
+            "the results are saved, but the report is not: retry with `edgebench report {}`",
+            run.id()
+        )
+    })?;
     println!("  {}", reports.summary.display());
     println!("  {}", reports.html.display());
     let dir = paths.dir.clone();
