@@ -172,6 +172,15 @@ fn unknown_runs_and_bad_formats_are_clear_errors() {
     );
     let o = edgebench_in(&dir, &["report", "../etc"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = edgebench_in(&dir, &["run", "matrix.toml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A directory where the file should go: an error naming it, and no
+    // temporary file left beside it.
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let o = edgebench_in(&dir, &["report", "latest", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(stderr(&o).contains("out"), "{}", text(&o));
+    assert!(!dir.join("out.tmp").exists(), "temporary file left behind");
     let o = edgebench_in(&dir, &["report", "latest", "--format", "pdf"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(stderr(&o).contains("pdf"), "{}", text(&o));

@@ -122,10 +122,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
     let mut f = std::fs::File::create(&tmp).map_err(|e| StoreError::io("create", &tmp, e))?;
-    f.write_all(bytes)
+    let written = f
+        .write_all(bytes)
         .and_then(|()| f.sync_all())
-        .map_err(|e| StoreError::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| StoreError::io("replace", path, e))
+        .map_err(|e| StoreError::io("write", &tmp, e))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io("replace", path, e)));
+    if written.is_err() {
+        // Leave nothing half-written behind.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// What the controller can tell about its own host without probing
