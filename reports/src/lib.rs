@@ -17,6 +17,7 @@ pub mod json;
 pub mod markdown;
 pub mod metric;
 pub mod model;
+mod notes;
 pub mod recommend;
 pub mod table;
 

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::model::{ReportInput, Selection};
+use crate::notes::Notes;
 use crate::recommend::{Recommendation, recommend};
 use crate::table::{Table, build_tables};
 
@@ -32,31 +33,26 @@ pub fn escape_markdown(s: &str) -> String {
 /// Footnotes numbered across the document, one per distinct reason.
 #[derive(Default)]
 struct Footnotes {
-    notes: Vec<String>,
+    notes: Notes,
     written: usize,
 }
 
 impl Footnotes {
     /// The number of `reason`'s footnote.
     fn number(&mut self, reason: &str) -> usize {
-        match self.notes.iter().position(|n| n == reason) {
-            Some(i) => i + 1,
-            None => {
-                self.notes.push(reason.to_owned());
-                self.notes.len()
-            }
-        }
+        self.notes.number(reason)
     }
 
     /// Definitions of the footnotes added since the last call.
     fn flush(&mut self, out: &mut String) {
-        if self.written < self.notes.len() {
+        let notes = self.notes.all();
+        if self.written < notes.len() {
             out.push('\n');
         }
-        for (i, note) in self.notes.iter().enumerate().skip(self.written) {
+        for (i, note) in notes.iter().enumerate().skip(self.written) {
             let _ = writeln!(out, "[^{}]: {}", i + 1, escape_markdown(note));
         }
-        self.written = self.notes.len();
+        self.written = notes.len();
     }
 }
 
@@ -118,7 +114,10 @@ fn render_table(table: &Table, notes: &mut Footnotes, out: &mut String) {
         let _ = write!(out, "| {} |", escape_markdown(&row.label));
         for cell in &row.cells {
             // Numbers, `ref` and `n/a`: text this crate wrote, not user input.
-            let text = &cell.text;
+            let text = match &cell.ci {
+                Some(ci) => format!("{} {ci}", cell.text),
+                None => cell.text.clone(),
+            };
             let _ = match (&cell.note, cell.is_best) {
                 (Some(note), _) => write!(out, " {text}[^{}] |", notes.number(note)),
                 (None, true) => write!(out, " **{text}** |"),

@@ -83,16 +83,26 @@ impl Metric {
 
     /// The value as text, with its interval when there is one.
     pub fn format(self, m: Measured) -> String {
+        match self.format_ci(m) {
+            Some(ci) => format!("{} {ci}", self.format_value(m)),
+            None => self.format_value(m),
+        }
+    }
+
+    /// The value alone as text, e.g. `1.200` or `+0.40`.
+    pub fn format_value(self, m: Measured) -> String {
         let d = self.decimals();
-        let v = if self == Metric::AccuracyDrop {
+        if self == Metric::AccuracyDrop {
             format!("{:+.d$}", m.value)
         } else {
             format!("{:.d$}", m.value)
-        };
-        match m.ci {
-            Some((lo, hi)) => format!("{v} [{lo:.d$}, {hi:.d$}]"),
-            None => v,
         }
+    }
+
+    /// The interval as text, e.g. `[1.080, 1.320]`, when there is one.
+    pub fn format_ci(self, m: Measured) -> Option<String> {
+        let d = self.decimals();
+        m.ci.map(|(lo, hi)| format!("[{lo:.d$}, {hi:.d$}]"))
     }
 
     /// Reads the metric from `cell`; `reference` is the recipe the accuracy

@@ -12,8 +12,10 @@ use crate::model::{Group, ReportInput, WorkloadKey};
 pub struct TableCell {
     /// The value in the row's unit, when measured.
     pub value: Option<f64>,
-    /// The value as shown: a number (with its interval), `ref`, or `n/a`.
+    /// The value as shown: a number, `ref`, or `n/a`.
     pub text: String,
+    /// The 95 % interval of the median as shown, e.g. `[1.080, 1.320]`.
+    pub ci: Option<String>,
     /// Whether this is the best value of its row.
     pub is_best: bool,
     /// Why the value is missing.
@@ -75,14 +77,16 @@ pub fn build_table(group: &Group<'_>) -> Table {
                         {
                             "ref".to_owned()
                         } else {
-                            metric.format(m)
+                            metric.format_value(m)
                         },
+                        ci: metric.format_ci(m),
                         is_best: best == Some(m.value),
                         note: None,
                     },
                     Err(reason) => TableCell {
                         value: None,
                         text: "n/a".to_owned(),
+                        ci: None,
                         is_best: false,
                         note: Some(reason),
                     },

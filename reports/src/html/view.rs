@@ -3,6 +3,7 @@
 
 use crate::charts::{Chart, ChartBody};
 use crate::model::{CellRow, DeviceFacts, ReportInput, Selection};
+use crate::notes::Notes;
 use crate::recommend::{Recommendation, constraints_text};
 use crate::table::Table;
 
@@ -111,7 +112,7 @@ pub(super) struct GroupView {
 
 impl GroupView {
     pub fn new(index: usize, table: Table, rec: Recommendation) -> Self {
-        let mut notes: Vec<String> = Vec::new();
+        let mut notes = Notes::default();
         let rows = table
             .rows
             .into_iter()
@@ -121,24 +122,10 @@ impl GroupView {
                     .cells
                     .into_iter()
                     .map(|c| {
-                        let note =
-                            c.note
-                                .as_ref()
-                                .map(|n| match notes.iter().position(|x| x == n) {
-                                    Some(i) => i + 1,
-                                    None => {
-                                        notes.push(n.clone());
-                                        notes.len()
-                                    }
-                                });
-                        // "1.200 [1.080, 1.320]": the value, then the interval.
-                        let (text, ci) = match c.text.split_once(" [") {
-                            Some((v, rest)) => (v.to_owned(), Some(format!("[{rest}"))),
-                            None => (c.text, None),
-                        };
+                        let note = c.note.as_deref().map(|n| notes.number(n));
                         CellView {
-                            text,
-                            ci,
+                            text: c.text,
+                            ci: c.ci,
                             best: c.is_best,
                             note,
                             reason: c.note,
@@ -155,7 +142,7 @@ impl GroupView {
             reference: table.reference,
             recipes: table.recipes,
             rows,
-            notes,
+            notes: notes.into_vec(),
             chosen: rec.chosen,
             why: rec.why,
             dominated: rec.dominated,
