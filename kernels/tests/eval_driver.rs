@@ -183,3 +183,26 @@ fn bad_scorers_and_texts_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn token_outside_the_vocabulary_is_an_error() {
+    // The last token of the text is only ever a target, never a model input.
+    let mut tokens: Vec<u32> = vec![0, 1, 0, 1, 0, 1, 0];
+    tokens.push(5);
+    let mut m = Bigram::new(vec![vec![0.0, 0.0]; 2]);
+    let e = perplexity(&mut m, &tokens, 4, None, &mut no_progress()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            EvalError::TokenOutOfRange {
+                id: 5,
+                position: 7,
+                n_vocab: 2
+            }
+        ),
+        "{e}"
+    );
+    let mut reference = Bigram::new(vec![vec![0.0, 0.0]; 2]);
+    let e = compare(&mut m, &mut reference, &tokens, 4, None, &mut no_progress()).unwrap_err();
+    assert!(matches!(e, EvalError::TokenOutOfRange { id: 5, .. }), "{e}");
+}

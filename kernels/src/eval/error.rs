@@ -40,6 +40,16 @@ pub enum EvalError {
         /// Vocabulary of the reference.
         reference: usize,
     },
+    /// A token of the text is outside the models' vocabulary.
+    #[error("token {id} at position {position} of the text is outside the vocabulary of {n_vocab}")]
+    TokenOutOfRange {
+        /// The token id.
+        id: u32,
+        /// Its position in the text.
+        position: usize,
+        /// The vocabulary size.
+        n_vocab: usize,
+    },
     /// A logit is NaN or infinite.
     #[error("{what} produced a non-finite logit at window {window}, position {position}")]
     NonFinite {

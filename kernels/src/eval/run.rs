@@ -72,6 +72,19 @@ fn window_tokens(tokens: &[u32], plan: &WindowPlan, i: usize, bos: Option<u32>) 
     w
 }
 
+/// Every token of the text must index the logits: the last token of a window
+/// is only a target, so the model never sees it.
+fn check_tokens(tokens: &[u32], n_vocab: usize) -> Result<(), EvalError> {
+    match tokens.iter().position(|&id| id as usize >= n_vocab) {
+        Some(position) => Err(EvalError::TokenOutOfRange {
+            id: tokens[position],
+            position,
+            n_vocab,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn checked<'a>(
     what: &'static str,
     logits: &'a [f32],
@@ -114,8 +127,9 @@ fn report(acc: &PerplexityAccumulator, plan: &WindowPlan) -> PerplexityReport {
 /// each window.
 ///
 /// # Errors
-/// Planning errors ([`EvalError::TextTooShort`], ...), a model error, or
-/// logits of the wrong size or not finite.
+/// Planning errors ([`EvalError::TextTooShort`], ...),
+/// [`EvalError::TokenOutOfRange`], a model error, or logits of the wrong
+/// size or not finite.
 pub fn perplexity(
     model: &mut dyn WindowScorer,
     tokens: &[u32],
@@ -127,6 +141,7 @@ pub fn perplexity(
     let first = plan.scored_positions().start;
     let rows = plan.scored_per_window();
     let n_vocab = model.n_vocab();
+    check_tokens(tokens, n_vocab)?;
     let mut log_p = vec![0.0f64; n_vocab];
     let mut acc = PerplexityAccumulator::default();
     for w in 0..plan.n_windows() {
@@ -170,6 +185,7 @@ pub fn compare(
         });
     }
     let plan = WindowPlan::new(tokens.len(), ctx)?;
+    check_tokens(tokens, n_vocab)?;
     let first = plan.scored_positions().start;
     let rows = plan.scored_per_window();
     let (mut lp_ref, mut lp_test) = (vec![0.0f64; n_vocab], vec![0.0f64; n_vocab]);

@@ -165,9 +165,10 @@ impl Sampler {
         if logits.is_empty() {
             return Err(ModelError::EmptyInput);
         }
+        let greedy = self.is_greedy();
         let c = &mut self.candidates;
         c.clear();
-        if self.config.temperature == 0.0 || self.config.top_k == 1 {
+        if greedy {
             c.push(Candidate {
                 id: argmax(logits),
                 prob: 1.0,

@@ -210,9 +210,7 @@ fn convert(
 ) -> Result<Done, RecipeError> {
     let mut values = job.tensor.to_f32(job.name)?;
     let mut dims = job.tensor.dims().to_vec();
-    if let Some(n) = &job.parsed
-        && plan.affects(n)
-    {
+    if let Some(n) = &job.parsed {
         (values, dims) = plan.cut(n, values, dims, head_dim);
     }
     let zeroed = if job.sparse {

@@ -272,7 +272,7 @@ impl FromStr for Recipe {
         }
         let parts: Vec<&str> = text.split('+').collect();
         // The whole recipe with part `i` replaced, for suggestions.
-        let with_part = |i: usize, new: Option<String>| -> Option<String> {
+        let with_part = |i: usize, new: Option<String>| -> String {
             let mut fixed: Vec<String> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
             match new {
                 Some(p) => fixed[i] = p,
@@ -280,14 +280,14 @@ impl FromStr for Recipe {
                     fixed.remove(i);
                 }
             }
-            Some(fixed.join("+"))
+            fixed.join("+")
         };
         let scheme_names = || Scheme::ALL.into_iter().map(Scheme::name);
         let unknown_scheme = |i: usize, found: &str, prefix: &str| RecipeError::UnknownScheme {
             recipe: text.to_owned(),
             found: found.to_owned(),
             suggestion: nearest(found, scheme_names())
-                .and_then(|s| with_part(i, Some(format!("{prefix}{s}")))),
+                .map(|s| with_part(i, Some(format!("{prefix}{s}")))),
             valid: Scheme::VALID,
         };
         let scheme = Scheme::from_name(parts[0]).ok_or_else(|| unknown_scheme(0, parts[0], ""))?;
@@ -312,7 +312,7 @@ impl FromStr for Recipe {
                         recipe: text.to_owned(),
                         found: class.to_owned(),
                         suggestion: nearest(class, OVERRIDE_CLASSES.map(TensorRole::stem))
-                            .and_then(|c| with_part(i, Some(format!("{c}={value}")))),
+                            .map(|c| with_part(i, Some(format!("{c}={value}")))),
                         valid: VALID_CLASSES,
                     })?;
                 let prefix = format!("{}=", role.stem());
@@ -328,9 +328,9 @@ impl FromStr for Recipe {
             let (word, number) = part.split_at(split);
             let Some(&what) = PRUNINGS.iter().find(|p| p.eq_ignore_ascii_case(word)) else {
                 let suggestion = if part.is_empty() {
-                    with_part(i, None)
+                    Some(with_part(i, None))
                 } else {
-                    nearest(word, PRUNINGS).and_then(|p| with_part(i, Some(format!("{p}{number}"))))
+                    nearest(word, PRUNINGS).map(|p| with_part(i, Some(format!("{p}{number}"))))
                 };
                 return Err(RecipeError::UnknownModifier {
                     recipe: text.to_owned(),

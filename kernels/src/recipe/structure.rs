@@ -99,8 +99,10 @@ fn plan_heads(
     let (q_dim, kv_dim) = (config.q_dim(), config.kv_dim());
     let group = config.gqa_group();
     let mha = group == 1;
-    let keep = keep_of(if mha { config.n_head } else { group }, percent).max(1);
-    if keep == if mha { config.n_head } else { group } {
+    // Whole heads without grouped-query attention, else heads per group.
+    let units = if mha { config.n_head } else { group };
+    let keep = keep_of(units, percent).max(1);
+    if keep == units {
         return Ok(None);
     }
     let mut kept_q = Vec::with_capacity(config.n_layer);

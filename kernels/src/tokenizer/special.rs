@@ -22,11 +22,10 @@ impl Tokenizer {
     /// remaining text, then the next longest in what is left, and so on
     /// (so the longest token wins where two overlap).
     pub(crate) fn partition(&self, text: &str, parse_special: bool) -> Vec<Fragment> {
-        let mut frags = vec![Fragment::Text(0, text.len())];
         if text.is_empty() {
-            frags.clear();
-            return frags;
+            return Vec::new();
         }
+        let mut frags = vec![Fragment::Text(0, text.len())];
         let mut next = Vec::new();
         for &id in &self.specials {
             let ty = self.types[id as usize];

@@ -16,7 +16,24 @@ struct Cursor<'a> {
     out: &'a mut Vec<usize>,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
+    /// The segment `[ini, end)` of `cpts`, pieces appended to `out`.
+    fn new(
+        cpts: &'a [char],
+        classes: &'a [CptClass],
+        ini: usize,
+        end: usize,
+        out: &'a mut Vec<usize>,
+    ) -> Self {
+        Cursor {
+            cpts,
+            classes,
+            end,
+            prev_end: ini,
+            out,
+        }
+    }
+
     fn cpt(&self, pos: usize) -> Option<char> {
         if pos < self.end {
             Some(self.cpts[pos])
@@ -103,13 +120,7 @@ pub(crate) fn split_gpt2(
     end: usize,
     out: &mut Vec<usize>,
 ) {
-    let mut cur = Cursor {
-        cpts,
-        classes,
-        end,
-        prev_end: ini,
-        out,
-    };
+    let mut cur = Cursor::new(cpts, classes, ini, end, out);
     let mut pos = ini;
     while pos < end {
         let c = cpts[pos];
@@ -162,13 +173,7 @@ pub(crate) fn split_llama3(
     digits: usize,
     out: &mut Vec<usize>,
 ) {
-    let mut cur = Cursor {
-        cpts,
-        classes,
-        end,
-        prev_end: ini,
-        out,
-    };
+    let mut cur = Cursor::new(cpts, classes, ini, end, out);
     let mut pos = ini;
     while pos < end {
         let c = cpts[pos];
