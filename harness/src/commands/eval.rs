@@ -157,15 +157,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         eval_s: start.elapsed().as_secs_f64(),
         ..report
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        write_human(&mut out, &report)?;
-    }
-    out.flush()?;
-    Ok(())
+    super::print_report(args.json, &report, |out| write_human(out, &report))
 }
 
 fn only_perplexity(recipe: &str, text_tokens: usize, r: &PerplexityReport) -> EvalReport {
@@ -201,7 +193,7 @@ fn compared(recipe: &str, reference: &str, text_tokens: usize, r: &ComparisonRep
     }
 }
 
-fn write_human(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
+fn write_human(out: &mut dyn Write, r: &EvalReport) -> std::io::Result<()> {
     writeln!(
         out,
         "text: {} tokens, {} windows of {} ({} scored)",

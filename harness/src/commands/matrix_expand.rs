@@ -74,7 +74,7 @@ pub fn run(args: &ExpandArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "accuracy {}  {} {} vs {} on {} (ctx {}, device {})",
-            &a.id[..12],
+            a.short_id(),
             a.model,
             a.recipe,
             a.reference,

@@ -10,3 +10,25 @@ pub mod models_quantize;
 pub mod models_synth;
 pub mod report;
 pub mod run;
+
+/// Writes `report` to stdout as one pretty-printed JSON object when `json`,
+/// else whatever `human` writes, then flushes.
+///
+/// # Errors
+/// Writing to stdout failed.
+pub(crate) fn print_report<T: serde::Serialize>(
+    json: bool,
+    report: &T,
+    human: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        human(&mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,7 +1,6 @@
 //! `edgebench models inspect PATH [--json]`: what a GGUF model file holds.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -103,15 +102,9 @@ pub struct TypeSummary {
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let summary = summarize(&args.path)
         .with_context(|| format!("cannot inspect GGUF file {}", args.path.display()))?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(render(&summary).as_bytes())?;
-    }
-    out.flush()?;
-    Ok(())
+    super::print_report(args.json, &summary, |out| {
+        out.write_all(render(&summary).as_bytes())
+    })
 }
 
 /// Reads the file at `path` and gathers its summary.

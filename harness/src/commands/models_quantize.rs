@@ -1,7 +1,6 @@
 //! `edgebench models quantize IN OUT --recipe NAME [--json]`: applies a
 //! compression recipe to a GGUF model and writes the result as GGUF.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +11,7 @@ use edgebench_kernels::model::{ModelConfig, TensorSet};
 use edgebench_kernels::recipe::{self, FormatTotal, Recipe, RecipeReport};
 use serde::Serialize;
 
-use super::models_inspect::human_bytes;
+use super::models_inspect::{TypeSummary, human_bytes};
 
 /// Arguments of `models quantize`.
 #[derive(Debug, Args)]
@@ -64,9 +63,9 @@ pub struct QuantizeSummary {
     /// Tensor bytes as stored, after.
     pub bytes_after: u64,
     /// Per-format totals before, by ggml type id.
-    pub formats_before: Vec<FormatRow>,
+    pub formats_before: Vec<TypeSummary>,
     /// Per-format totals after, by ggml type id.
-    pub formats_after: Vec<FormatRow>,
+    pub formats_after: Vec<TypeSummary>,
     /// Hyperparameters after.
     pub config: ConfigRow,
     /// Pruning done.
@@ -77,19 +76,6 @@ pub struct QuantizeSummary {
     pub tensors_kept: usize,
     /// Tensors converted or cut.
     pub tensors_converted: usize,
-}
-
-/// Tensors of one format.
-#[derive(Debug, Serialize)]
-pub struct FormatRow {
-    /// Format name (`f32`, `q4_0`...).
-    pub dtype: String,
-    /// Number of tensors.
-    pub tensors: usize,
-    /// Elements.
-    pub parameters: u64,
-    /// Bytes.
-    pub bytes: u64,
 }
 
 /// The hyperparameters a recipe can change.
@@ -120,23 +106,17 @@ pub fn run(args: &QuantizeArgs) -> anyhow::Result<()> {
     let file_size = recipe::write_gguf(&file, &applied, &args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     let summary = summarize(args, &applied.report, &applied.config, file_size);
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(render(&summary).as_bytes())?;
-    }
-    out.flush()?;
-    Ok(())
+    super::print_report(args.json, &summary, |out| {
+        out.write_all(render(&summary).as_bytes())
+    })
 }
 
-fn rows(totals: &[FormatTotal]) -> Vec<FormatRow> {
+fn rows(totals: &[FormatTotal]) -> Vec<TypeSummary> {
     totals
         .iter()
-        .map(|f| FormatRow {
+        .map(|f| TypeSummary {
             dtype: f.dtype.name().to_owned(),
-            tensors: f.tensors,
+            tensors: f.tensors as u64,
             parameters: f.parameters,
             bytes: f.bytes,
         })

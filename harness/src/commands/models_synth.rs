@@ -1,7 +1,6 @@
 //! `edgebench models synth --preset P --seed N OUT`: writes a synthetic
 //! Llama-architecture GGUF model, so everything runs without a download.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -61,11 +60,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         tensors: written.tensors,
         bytes: written.bytes,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
+    super::print_report(args.json, &summary, |out| {
         writeln!(
             out,
             "Wrote {}: preset {} (seed {}), {} parameters in {} tensors, {} bytes",
@@ -75,8 +70,6 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
             summary.parameters,
             summary.tensors,
             summary.bytes
-        )?;
-    }
-    out.flush()?;
-    Ok(())
+        )
+    })
 }

@@ -149,6 +149,13 @@ pub struct AccuracyJob {
     pub device: String,
 }
 
+impl AccuracyJob {
+    /// The first 12 hex digits of the id.
+    pub fn short_id(&self) -> &str {
+        &self.id[..12]
+    }
+}
+
 impl Plan {
     /// Expands `matrix`.
     pub fn new(matrix: &Matrix) -> Plan {

@@ -133,11 +133,13 @@ impl RunStore {
         let mut env = EnvInfo::read(&paths.env)?;
         let matrix_text = std::fs::read_to_string(&paths.matrix)
             .map_err(|e| StoreError::io("read", &paths.matrix, e))?;
-        let contents = jsonl::read(&paths.jsonl)?;
+        let bytes =
+            std::fs::read(&paths.jsonl).map_err(|e| StoreError::io("read", &paths.jsonl, e))?;
+        let contents = jsonl::parse(&paths.jsonl, &bytes)?;
         let mut warnings = Vec::new();
         if let Some(t) = &contents.torn {
             warnings.push(torn_warning(&paths.jsonl, t));
-            cut_torn_tail(&paths, t.offset)?;
+            cut_torn_tail(&paths, &bytes, t.offset)?;
         } else if contents.missing_newline {
             jsonl
                 .write_all(b"\n")
@@ -321,10 +323,9 @@ fn open_jsonl(path: &Path, create: bool) -> Result<File, StoreError> {
     Ok(file)
 }
 
-/// Moves the partial last line (from `offset`) to `results.jsonl.torn` and
-/// truncates the JSONL before it.
-fn cut_torn_tail(paths: &RunPaths, offset: u64) -> Result<(), StoreError> {
-    let bytes = std::fs::read(&paths.jsonl).map_err(|e| StoreError::io("read", &paths.jsonl, e))?;
+/// Moves the partial last line of `bytes` (the JSONL's contents, from
+/// `offset`) to `results.jsonl.torn` and truncates the JSONL before it.
+fn cut_torn_tail(paths: &RunPaths, bytes: &[u8], offset: u64) -> Result<(), StoreError> {
     let start = usize::try_from(offset)
         .unwrap_or(bytes.len())
         .min(bytes.len());
