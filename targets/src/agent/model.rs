@@ -15,29 +15,14 @@ use sha2::{Digest, Sha256};
 use super::AgentError;
 use crate::protocol::Inference;
 
-/// Bytes read at a time while hashing.
-const HASH_BUFFER: usize = 1 << 20;
-
 /// The lower-case hex SHA-256 of everything `reader` yields, and its length.
 ///
 /// # Errors
 /// The first read error.
 pub fn sha256_hex(mut reader: impl Read) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; HASH_BUFFER];
-    let mut len = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        len += n as u64;
-    }
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let len = std::io::copy(&mut reader, &mut hasher)?;
+    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((hex, len))
 }
 
@@ -182,8 +167,8 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(len, 3);
-        // Longer than the buffer: the chunks must add up to one digest.
-        let big = vec![b'a'; HASH_BUFFER + 17];
+        // Many read chunks must add up to one digest.
+        let big = vec![b'a'; (1 << 20) + 17];
         let (hex, len) = sha256_hex(&big[..]).unwrap();
         let mut h = Sha256::new();
         h.update(&big);
