@@ -7,28 +7,51 @@ mod protocol_fakes;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use edgebench_targets::meters::NoneMeter;
-use edgebench_targets::protocol::{Measurement, assemble, measure};
+use edgebench_targets::meters::{Meter, NoneMeter};
+use edgebench_targets::protocol::{CounterSource, Measurement, assemble, measure};
 use protocol_fakes::*;
+
+/// The fake device and its instruction count, shared by the fake
+/// inference, meter and counters.
+struct Rig {
+    power: PowerLog,
+    instructions: Arc<Mutex<u64>>,
+}
+
+impl Rig {
+    fn new() -> Self {
+        Rig {
+            power: PowerLog::new(),
+            instructions: Arc::new(Mutex::new(0)),
+        }
+    }
+
+    /// A meter reading the fake device exactly.
+    fn exact_meter(&self, fail_marks: bool) -> ExactMeter {
+        ExactMeter {
+            power: self.power.clone(),
+            fail_marks,
+        }
+    }
+
+    /// [`measure`] of the fake inference with the shared policy.
+    fn measure<C: CounterSource>(
+        &self,
+        meter: &mut dyn Meter,
+        counters: Option<&C>,
+        idle: Duration,
+    ) -> Measurement {
+        let mut fake = inference(&self.power, &self.instructions);
+        measure(&mut fake, &policy(), meter, counters, idle, &mut |_| {}).unwrap()
+    }
+}
 
 #[test]
 fn energy_per_rep_phase_and_above_idle_from_a_known_power() {
-    let power = PowerLog::new();
-    let instructions = Arc::new(Mutex::new(0));
-    let mut meter = ExactMeter {
-        power: power.clone(),
-        fail_marks: false,
-    };
-    let counters = FakeCounters(Arc::clone(&instructions));
-    let m: Measurement = measure(
-        &mut inference(&power, &instructions),
-        &policy(),
-        &mut meter,
-        Some(&counters),
-        Duration::from_millis(30),
-        &mut |_| {},
-    )
-    .unwrap();
+    let rig = Rig::new();
+    let mut meter = rig.exact_meter(false);
+    let counters = FakeCounters(Arc::clone(&rig.instructions));
+    let m: Measurement = rig.measure(&mut meter, Some(&counters), Duration::from_millis(30));
     assert_eq!(m.reps.len(), 3);
     let idle = m.idle.as_ref().unwrap();
     assert!(close(idle.avg_power_w.unwrap(), IDLE_W, 1e-9), "{idle:?}");
@@ -102,18 +125,9 @@ fn energy_per_rep_phase_and_above_idle_from_a_known_power() {
 
 #[test]
 fn no_meter_and_absent_counters_give_reasons_not_zeros() {
-    let power = PowerLog::new();
-    let instructions = Arc::new(Mutex::new(0));
+    let rig = Rig::new();
     let mut meter = NoneMeter::new("no meter configured");
-    let m = measure(
-        &mut inference(&power, &instructions),
-        &policy(),
-        &mut meter,
-        Some(&AbsentCounters),
-        Duration::from_millis(5),
-        &mut |_| {},
-    )
-    .unwrap();
+    let m = rig.measure(&mut meter, Some(&AbsentCounters), Duration::from_millis(5));
     let a = assemble(&m, &options());
     let e = &a.energy;
     assert_eq!(e.meter, "none");
@@ -142,15 +156,7 @@ fn no_meter_and_absent_counters_give_reasons_not_zeros() {
     );
 
     // Counters not read at all: the caller's reason.
-    let m = measure(
-        &mut inference(&power, &instructions),
-        &policy(),
-        &mut meter,
-        None::<&AbsentCounters>,
-        Duration::ZERO,
-        &mut |_| {},
-    )
-    .unwrap();
+    let m = rig.measure(&mut meter, None::<&AbsentCounters>, Duration::ZERO);
     let a = assemble(&m, &options());
     assert_eq!(
         a.counters.reason.as_deref(),
@@ -165,21 +171,13 @@ fn no_meter_and_absent_counters_give_reasons_not_zeros() {
 
 #[test]
 fn failing_marks_and_a_missing_idle_window_are_explained() {
-    let power = PowerLog::new();
-    let instructions = Arc::new(Mutex::new(0));
-    let mut meter = ExactMeter {
-        power: power.clone(),
-        fail_marks: true,
-    };
-    let m = measure(
-        &mut inference(&power, &instructions),
-        &policy(),
+    let rig = Rig::new();
+    let mut meter = rig.exact_meter(true);
+    let m = rig.measure(
         &mut meter,
         None::<&AbsentCounters>,
         Duration::from_millis(5),
-        &mut |_| {},
-    )
-    .unwrap();
+    );
     assert!(m.idle.is_none());
     let a = assemble(&m, &options());
     let reason = a.energy.reason.unwrap();
@@ -190,19 +188,8 @@ fn failing_marks_and_a_missing_idle_window_are_explained() {
     assert!(a.energy.energy_j.is_none());
 
     // Energy measured but no idle window: no energy above idle, and why.
-    let mut meter = ExactMeter {
-        power: power.clone(),
-        fail_marks: false,
-    };
-    let m = measure(
-        &mut inference(&power, &instructions),
-        &policy(),
-        &mut meter,
-        None::<&AbsentCounters>,
-        Duration::ZERO,
-        &mut |_| {},
-    )
-    .unwrap();
+    let mut meter = rig.exact_meter(false);
+    let m = rig.measure(&mut meter, None::<&AbsentCounters>, Duration::ZERO);
     let a = assemble(&m, &options());
     assert!(a.energy.energy_j.is_some() && a.energy.energy_above_idle_j.is_none());
     assert_eq!(

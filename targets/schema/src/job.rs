@@ -223,11 +223,11 @@ impl Job {
         if self.prompt_tokens == 0 {
             return invalid("prompt_tokens", "must be at least 1");
         }
-        if self.prompt_tokens > 1 << 20 || self.gen_tokens > 1 << 20 {
-            return invalid(
-                "prompt_tokens",
-                "prompt and generated tokens must be under 2^20",
-            );
+        if self.prompt_tokens > 1 << 20 {
+            return invalid("prompt_tokens", "must be at most 2^20");
+        }
+        if self.gen_tokens > 1 << 20 {
+            return invalid("gen_tokens", "must be at most 2^20");
         }
         if self.model.sha256.len() != 64
             || !self.model.sha256.bytes().all(|b| b.is_ascii_hexdigit())

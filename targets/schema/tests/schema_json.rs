@@ -38,6 +38,14 @@ fn bad_jobs_name_the_field() {
         ),
         (Box::new(|v| v["gen_tokens"] = (-1).into()), "gen_tokens"),
         (
+            Box::new(|v| v["prompt_tokens"] = (1 << 21).into()),
+            "'prompt_tokens'",
+        ),
+        (
+            Box::new(|v| v["gen_tokens"] = (1 << 21).into()),
+            "'gen_tokens'",
+        ),
+        (
             Box::new(|v| v["model"]["sha256"] = "xyz".into()),
             "'model.sha256'",
         ),

@@ -1,12 +1,11 @@
 //! The job's meter settings as a [`MeterConfig`], and the meter started.
 
-use edgebench_schema::job::{MeterChoice as JobMeter, MeterKind as JobMeterKind};
+use edgebench_schema::job::MeterChoice as JobMeter;
 
 use crate::meters::hwmon::DEFAULT_RAIL;
 use crate::meters::ina219::Ina219Config;
 use crate::meters::{
-    MAX_RATE_HZ, Meter, MeterChoice, MeterConfig, MeterKind, NoneMeter, Rejection, SamplerConfig,
-    select,
+    MAX_RATE_HZ, Meter, MeterConfig, MeterKind, NoneMeter, Rejection, SamplerConfig, select,
 };
 
 /// The sample rate in whole hertz a sampler runs at for `hz` (1 to
@@ -21,16 +20,8 @@ pub fn sampler_rate(hz: f64) -> u32 {
 
 /// The meter configuration a job asks for, reading the device under `/`.
 pub fn meter_config(choice: &JobMeter) -> MeterConfig {
-    let kind = match choice.kind {
-        JobMeterKind::Auto => MeterChoice::Auto,
-        JobMeterKind::Rapl => MeterChoice::Rapl,
-        JobMeterKind::PerfPower => MeterChoice::PerfPower,
-        JobMeterKind::Ina219 => MeterChoice::Ina219,
-        JobMeterKind::Hwmon => MeterChoice::Hwmon,
-        JobMeterKind::None => MeterChoice::None,
-    };
     MeterConfig {
-        kind,
+        kind: choice.kind,
         sampler: SamplerConfig {
             rate_hz: sampler_rate(choice.sample_hz),
             ..SamplerConfig::default()
@@ -89,12 +80,13 @@ pub fn start_meter(cfg: &MeterConfig) -> StartedMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meters::MeterChoice;
     use edgebench_schema::job::Ina219Settings;
 
     #[test]
     fn job_settings_map_onto_the_meter_config() {
         let choice = JobMeter {
-            kind: JobMeterKind::Ina219,
+            kind: MeterChoice::Ina219,
             sample_hz: 249.6,
             ina219: Some(Ina219Settings {
                 bus: 3,

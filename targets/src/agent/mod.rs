@@ -17,7 +17,7 @@ mod run;
 pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
 pub use error::{AgentError, error_chain};
 pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
-pub use model::{Loaded, SessionInference, argmax, load, prompt_tokens, sha256_hex, verify_model};
+pub use model::{Loaded, SessionInference, load, prompt_tokens, sha256_hex, verify_model};
 pub use probe::probe;
 pub use run::{run, run_job};
 

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
-use edgebench_kernels::generate::SplitMix64;
+use edgebench_kernels::generate::{Sampler, SplitMix64};
 use edgebench_kernels::gguf::GgufFile;
 use edgebench_kernels::model::{Logits, Model, ModelError, Session};
 use edgebench_kernels::recipe::{self, Prepared, Recipe};
@@ -15,29 +15,18 @@ use sha2::{Digest, Sha256};
 use super::AgentError;
 use crate::protocol::Inference;
 
-/// Bytes read at a time while hashing.
-const HASH_BUFFER: usize = 1 << 20;
-
 /// The lower-case hex SHA-256 of everything `reader` yields, and its length.
 ///
 /// # Errors
 /// The first read error.
 pub fn sha256_hex(mut reader: impl Read) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; HASH_BUFFER];
-    let mut len = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        len += n as u64;
-    }
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let len = std::io::copy(&mut reader, &mut hasher)?;
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((hex, len))
 }
 
@@ -115,22 +104,11 @@ pub fn prompt_tokens(n: usize, n_vocab: usize, seed: u64) -> Vec<u32> {
         .collect()
 }
 
-/// The index of the largest value (the first of equal ones; NaN never
-/// wins).
-pub fn argmax(values: &[f32]) -> u32 {
-    let mut best = 0usize;
-    for (i, v) in values.iter().enumerate() {
-        if *v > values[best] || values[best].is_nan() {
-            best = i;
-        }
-    }
-    u32::try_from(best).unwrap_or(0)
-}
-
 /// Greedy generation from a fixed prompt on a [`Session`].
 pub struct SessionInference {
     session: Session,
     prompt: Vec<u32>,
+    sampler: Sampler,
     last: u32,
 }
 
@@ -140,6 +118,7 @@ impl SessionInference {
         SessionInference {
             session,
             prompt,
+            sampler: Sampler::greedy(),
             last: 0,
         }
     }
@@ -159,13 +138,13 @@ impl Inference for SessionInference {
 
     fn prefill(&mut self) -> Result<(), ModelError> {
         let logits = self.session.forward(&self.prompt, Logits::Last)?;
-        self.last = argmax(logits);
+        self.last = self.sampler.sample(logits)?;
         Ok(())
     }
 
     fn decode(&mut self) -> Result<(), ModelError> {
         let logits = self.session.forward(&[self.last], Logits::Last)?;
-        self.last = argmax(logits);
+        self.last = self.sampler.sample(logits)?;
         Ok(())
     }
 }
@@ -182,8 +161,8 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(len, 3);
-        // Longer than the buffer: the chunks must add up to one digest.
-        let big = vec![b'a'; HASH_BUFFER + 17];
+        // Many read chunks must add up to one digest.
+        let big = vec![b'a'; (1 << 20) + 17];
         let (hex, len) = sha256_hex(&big[..]).unwrap();
         let mut h = Sha256::new();
         h.update(&big);
@@ -198,12 +177,5 @@ mod tests {
         assert_ne!(a, prompt_tokens(64, 512, 8));
         assert!(a.iter().all(|&t| t < 512));
         assert!(a.iter().collect::<std::collections::HashSet<_>>().len() > 32);
-    }
-
-    #[test]
-    fn argmax_picks_the_first_largest_and_skips_nan() {
-        assert_eq!(argmax(&[1.0, 3.0, 3.0, -1.0]), 1);
-        assert_eq!(argmax(&[f32::NAN, 0.5, 0.25]), 1);
-        assert_eq!(argmax(&[]), 0);
     }
 }

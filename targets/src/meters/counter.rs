@@ -80,6 +80,8 @@ impl WrapTracker {
 pub struct CounterMeter {
     kind: MeterKind,
     source: Box<dyn EnergyCounterSource>,
+    /// The zones' wrap ranges, in zone order.
+    ranges: Vec<Option<u64>>,
     tracker: WrapTracker,
     started: bool,
 }
@@ -87,9 +89,11 @@ pub struct CounterMeter {
 impl CounterMeter {
     /// A meter of `kind` over `source`.
     pub fn new(kind: MeterKind, source: Box<dyn EnergyCounterSource>) -> Self {
+        let ranges = source.zones().iter().map(|z| z.wrap_range).collect();
         CounterMeter {
             kind,
             source,
+            ranges,
             tracker: WrapTracker::default(),
             started: false,
         }
@@ -107,15 +111,13 @@ impl CounterMeter {
 
     fn read(&mut self) -> Result<Vec<f64>, MeterError> {
         let raw = self.source.read_raw()?;
-        let zones = self.source.zones();
-        let ranges: Vec<Option<u64>> = zones.iter().map(|z| z.wrap_range).collect();
-        if raw.len() != ranges.len() {
+        if raw.len() != self.ranges.len() {
             return Err(MeterError::State("counter source returned a wrong count"));
         }
-        let totals = self.tracker.update(&raw, &ranges);
+        let totals = self.tracker.update(&raw, &self.ranges);
         Ok(totals
             .iter()
-            .zip(zones)
+            .zip(self.source.zones())
             .map(|(&t, z)| t as f64 * z.joules_per_unit)
             .collect())
     }

@@ -231,14 +231,17 @@ impl Meter for SampledMeter {
                 ),
             );
         }
-        let (slice_a, slice_b) = log.samples.as_slices();
-        let all: Vec<PowerSample> = slice_a.iter().chain(slice_b).copied().collect();
+        // Copy only the window's samples, keeping one either side of it for
+        // interpolation.
+        let samples = &log.samples;
+        let lo = samples
+            .partition_point(|s| s.at < from.at)
+            .saturating_sub(1);
+        let hi = (samples.partition_point(|s| s.at <= to.at) + 1).min(samples.len());
+        let window: Vec<PowerSample> = samples.range(lo..hi.max(lo)).copied().collect();
         let last_error = log.last_error.clone();
         drop(log);
-        // Keep one sample either side of the window for interpolation.
-        let lo = all.partition_point(|s| s.at < from.at).saturating_sub(1);
-        let hi = (all.partition_point(|s| s.at <= to.at) + 1).min(all.len());
-        match integrate(&all[lo..hi.max(lo)], from.at, to.at) {
+        match integrate(&window, from.at, to.at) {
             Ok(r) => WindowEnergy {
                 meter: self.kind,
                 duration_s: duration,

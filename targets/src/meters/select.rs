@@ -11,26 +11,10 @@ use super::rapl::RaplSource;
 use super::window::seconds_between;
 use super::{Mark, Meter, MeterError, MeterKind, SampledMeter, SamplerConfig, WindowEnergy};
 
-/// Which meter the configuration asks for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MeterChoice {
-    /// The best one available: a configured INA219, then RAPL, the perf
-    /// power PMU, a hwmon rail, and none.
-    #[default]
-    Auto,
-    /// RAPL powercap (falling back to the perf power PMU when `energy_uj`
-    /// is unreadable).
-    Rapl,
-    /// The perf power PMU.
-    PerfPower,
-    /// An INA219 over I2C (needs `ina219`).
-    Ina219,
-    /// A hwmon rail.
-    Hwmon,
-    /// No energy measurement.
-    None,
-}
+/// Which meter the configuration asks for: the job's meter kind, with
+/// `auto` for the best one available (a configured INA219, then RAPL, the
+/// perf power PMU, a hwmon rail, and none).
+pub use edgebench_schema::job::MeterKind as MeterChoice;
 
 /// The meter part of a device's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use edgebench_schema::{CounterReport, LatencyReport, RepSample, Summary};
 
-use super::energy::{SampleAccounting, energy_report, rep_energy};
+use super::energy::{RepEnergy, SampleAccounting, energy_report, rep_energy};
 use super::{MeasuredRep, Measurement};
 use crate::counters::{Counter, CounterUnavailable, HwCounters, UnavailableKind};
 
@@ -38,11 +38,18 @@ pub struct Assembled {
 /// Builds every section of the result from `m`.
 pub fn assemble(m: &Measurement, opts: &AssembleOptions) -> Assembled {
     let idle_w = m.idle.as_ref().and_then(|w| w.avg_power_w);
+    let energies: Vec<RepEnergy> = m.reps.iter().map(|r| rep_energy(r, idle_w)).collect();
     let reps: Vec<RepSample> = m
         .reps
         .iter()
-        .map(|r| rep_sample(r, opts.prompt_tokens, idle_w))
+        .zip(&energies)
+        .map(|(r, e)| rep_sample(r, e, opts.prompt_tokens))
         .collect();
+    let samples = m
+        .span
+        .as_ref()
+        .map(SampleAccounting::of)
+        .unwrap_or_default();
     let seed = opts.bootstrap_seed;
     let summary =
         |f: &dyn Fn(&RepSample) -> f64| Summary::of(&reps.iter().map(f).collect::<Vec<_>>(), seed);
@@ -60,19 +67,15 @@ pub fn assemble(m: &Measurement, opts: &AssembleOptions) -> Assembled {
         })
     })();
     Assembled {
-        energy: energy_report(m, &reps, opts.sample_hz, seed),
+        energy: energy_report(m, idle_w, &energies, &samples, opts.sample_hz, seed),
         counters: counter_report(&m.reps, &opts.counters_off_reason, seed),
-        samples: m
-            .span
-            .as_ref()
-            .map(SampleAccounting::of)
-            .unwrap_or_default(),
+        samples,
         latency,
         reps,
     }
 }
 
-fn rep_sample(r: &MeasuredRep, prompt_tokens: u32, idle_w: Option<f64>) -> RepSample {
+fn rep_sample(r: &MeasuredRep, e: &RepEnergy, prompt_tokens: u32) -> RepSample {
     let t = &r.timing;
     // A zero interval would give an infinite rate; the clock never gives
     // one for real work, so the floor only guards the arithmetic.
@@ -83,7 +86,6 @@ fn rep_sample(r: &MeasuredRep, prompt_tokens: u32, idle_w: Option<f64>) -> RepSa
     } else {
         steps as f64 / t.decode_time().as_secs_f64().max(1e-9)
     };
-    let e = rep_energy(r, idle_w);
     let c = r.counters.clone().unwrap_or_default();
     RepSample {
         ttft_s: t.ttft().as_secs_f64(),

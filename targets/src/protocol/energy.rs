@@ -2,7 +2,7 @@
 //! phase, above idle, millijoules per decoded token, average power, and the
 //! accounting of power samples lost on the way.
 
-use edgebench_schema::{EnergyReport, RepSample, Summary};
+use edgebench_schema::{EnergyReport, Summary};
 
 use super::{MeasuredRep, Measurement};
 use crate::meters::WindowEnergy;
@@ -117,15 +117,16 @@ fn reason_of(w: &WindowEnergy) -> String {
         .unwrap_or_else(|| "not measured".to_owned())
 }
 
-/// The energy section of the result.
+/// The energy section of the result, from the energies of `m`'s
+/// repetitions (`idle_w` subtracted) and the samples over them.
 pub(crate) fn energy_report(
     m: &Measurement,
-    reps: &[RepSample],
+    idle_w: Option<f64>,
+    energies: &[RepEnergy],
+    accounting: &SampleAccounting,
     sample_hz: Option<f64>,
     seed: u64,
 ) -> EnergyReport {
-    let idle_w = m.idle.as_ref().and_then(|w| w.avg_power_w);
-    let energies: Vec<RepEnergy> = m.reps.iter().map(|r| rep_energy(r, idle_w)).collect();
     let summary = |f: &dyn Fn(&RepEnergy) -> Option<f64>| {
         let v: Vec<f64> = energies.iter().filter_map(f).collect();
         Summary::of(&v, seed)
@@ -141,8 +142,8 @@ pub(crate) fn energy_report(
                 &mut notes,
                 format!(
                     "{} of {} repetitions without energy: {why}",
-                    reps.len() - measured,
-                    reps.len()
+                    energies.len() - measured,
+                    energies.len()
                 ),
             );
         }
@@ -165,11 +166,6 @@ pub(crate) fn energy_report(
             }
         }
     }
-    let accounting = m
-        .span
-        .as_ref()
-        .map(SampleAccounting::of)
-        .unwrap_or_default();
     EnergyReport {
         meter: m.meter.as_str().to_owned(),
         description: Some(m.meter_description.clone()),

@@ -74,6 +74,15 @@ struct RepMarks<S> {
     counters: [Option<S>; 3],
 }
 
+impl<S> RepMarks<S> {
+    fn empty() -> Self {
+        RepMarks {
+            marks: [None, None, None],
+            counters: [None, None, None],
+        }
+    }
+}
+
 fn slot(boundary: Boundary) -> usize {
     match boundary {
         Boundary::RepStart => 0,
@@ -126,10 +135,7 @@ pub fn measure<I: Inference, C: CounterSource>(
         }
     };
     let mut all_marks: Vec<RepMarks<C::Snapshot>> = Vec::new();
-    let mut current: RepMarks<C::Snapshot> = RepMarks {
-        marks: [None, None, None],
-        counters: [None, None, None],
-    };
+    let mut current = RepMarks::<C::Snapshot>::empty();
     let timings = run_reps(inference, policy, &mut |boundary, _at| {
         let i = slot(boundary);
         // Counters first at the start and last at the end, so the meter's
@@ -142,14 +148,7 @@ pub fn measure<I: Inference, C: CounterSource>(
             current.marks[i] = Some(meter.mark().map_err(|e| e.to_string()));
         }
         if boundary == Boundary::RepEnd {
-            let done = std::mem::replace(
-                &mut current,
-                RepMarks {
-                    marks: [None, None, None],
-                    counters: [None, None, None],
-                },
-            );
-            all_marks.push(done);
+            all_marks.push(std::mem::replace(&mut current, RepMarks::empty()));
             progress(&format!("measured rep {}", all_marks.len()));
         }
     })?;
