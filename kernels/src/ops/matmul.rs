@@ -14,14 +14,11 @@
 
 use super::pool::{ColumnTile, ThreadPool};
 use super::{DotKernels, Isa, OpsError, TILE_BATCH, TILE_ROWS, WeightMatrix};
-use crate::quant::{
-    BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_0, quantize_q8_1,
-};
+use crate::quant::{BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_0, quantize_q8_1};
 use bytemuck::Zeroable;
 use std::ops::Range;
 
-/// Output rows per group: tiles are whole groups, and a group of weight rows
-/// is reused across the batch before moving on.
+/// Output rows per group: the pool's column tiles are whole groups.
 const GROUP: usize = 16;
 /// Tiles per thread, so uneven progress still balances out.
 const TILES_PER_THREAD: usize = 4;
@@ -134,7 +131,13 @@ impl Matmul {
             return Ok(());
         }
         let per_tile = rows.div_ceil(self.pool.threads() * TILES_PER_THREAD);
-        let tile = per_tile.next_multiple_of(GROUP);
+        let output = Output {
+            pool: &mut self.pool,
+            y,
+            n,
+            rows,
+            tile: per_tile.next_multiple_of(GROUP),
+        };
         let k = self.kernels;
         let data = w.data();
         let nb = cols / QK;
@@ -145,41 +148,17 @@ impl Matmul {
                     GgmlType::F16 => k.f16_tile,
                     _ => k.bf16_tile,
                 };
-                let rb = w.row_bytes();
-                let pass = pass_rows(cols * size_of::<f32>());
-                self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                    tile_loop(&mut t, n, pass, |r, i, out| {
-                        kernel(
-                            &data[r.start * rb..r.end * rb],
-                            &x[i.start * cols..i.end * cols],
-                            cols,
-                            out,
-                        )
-                    })
-                });
+                output.fill(data, w.row_bytes(), x, cols, kernel);
             }
             GgmlType::Q8_0 | GgmlType::Q4_0 => {
                 let act = scratch(&mut self.q8_0, n * nb);
                 for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
                     quantize_q8_0(xr, ar);
                 }
-                let act = &*act;
-                let xi = |i: Range<usize>| &act[i.start * nb..i.end * nb];
-                let pass = pass_rows(nb * size_of::<BlockQ8_0>());
                 if w.dtype() == GgmlType::Q8_0 {
-                    let wb: &[BlockQ8_0] = bytemuck::cast_slice(data);
-                    self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                        tile_loop(&mut t, n, pass, |r, i, out| {
-                            (k.q8_0_tile)(&wb[r.start * nb..r.end * nb], xi(i), nb, out)
-                        })
-                    });
+                    output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q8_0_tile);
                 } else {
-                    let wb: &[BlockQ4_0] = bytemuck::cast_slice(data);
-                    self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                        tile_loop(&mut t, n, pass, |r, i, out| {
-                            (k.q4_0_tile)(&wb[r.start * nb..r.end * nb], xi(i), nb, out)
-                        })
-                    });
+                    output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q4_0_tile);
                 }
             }
             GgmlType::Q4_1 => {
@@ -187,19 +166,48 @@ impl Matmul {
                 for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
                     quantize_q8_1(xr, ar);
                 }
-                let act = &*act;
-                let wb: &[BlockQ4_1] = bytemuck::cast_slice(data);
-                let pass = pass_rows(nb * size_of::<BlockQ8_1>());
-                self.pool.for_each_column_tile(y, n, rows, tile, &|mut t| {
-                    tile_loop(&mut t, n, pass, |r, i, out| {
-                        let xi = &act[i.start * nb..i.end * nb];
-                        (k.q4_1_tile)(&wb[r.start * nb..r.end * nb], xi, nb, out)
-                    })
-                });
+                output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q4_1_tile);
             }
             dtype => return Err(OpsError::UnsupportedType { dtype }),
         }
         Ok(())
+    }
+}
+
+/// One product's output (`n` rows of `rows` values) and the pool that
+/// fills it in column tiles of `tile` weight rows.
+struct Output<'a> {
+    pool: &'a mut ThreadPool,
+    y: &'a mut [f32],
+    n: usize,
+    rows: usize,
+    tile: usize,
+}
+
+impl Output<'_> {
+    /// Fills the output with a tile kernel: weight rows are `w_row`
+    /// elements of `w`, activation rows `k` elements of `x`, and `k` is the
+    /// row length the kernel is given.
+    fn fill<W: Sync, X: Sync>(
+        self,
+        w: &[W],
+        w_row: usize,
+        x: &[X],
+        k: usize,
+        kernel: fn(&[W], &[X], usize, &mut [f32]),
+    ) {
+        let (n, pass) = (self.n, pass_rows(k * size_of::<X>()));
+        let (rows, tile) = (self.rows, self.tile);
+        self.pool
+            .for_each_column_tile(self.y, n, rows, tile, &|mut t| {
+                tile_loop(&mut t, n, pass, |r, i, out| {
+                    let (wr, xi) = (
+                        &w[r.start * w_row..r.end * w_row],
+                        &x[i.start * k..i.end * k],
+                    );
+                    kernel(wr, xi, k, out)
+                })
+            });
     }
 }
 

@@ -72,7 +72,7 @@ fn scale(a: F16Bytes, b: F16Bytes) -> f32 {
 /// The CPU must support NEON.
 #[inline]
 #[target_feature(enable = "neon")]
-unsafe fn load_q8(qs: &[i8; 32]) -> (int8x16_t, int8x16_t) {
+pub(super) unsafe fn load_q8(qs: &[i8; 32]) -> (int8x16_t, int8x16_t) {
     // SAFETY: both 16-byte loads lie inside the 32-byte array; `ld1 {.16b}`
     // has no alignment requirement.
     unsafe { (vld1q_s8(qs.as_ptr()), vld1q_s8(qs.as_ptr().add(16))) }
@@ -85,7 +85,7 @@ unsafe fn load_q8(qs: &[i8; 32]) -> (int8x16_t, int8x16_t) {
 /// The CPU must support NEON.
 #[inline]
 #[target_feature(enable = "neon")]
-unsafe fn unpack_q4(qs: &[u8; 16]) -> (int8x16_t, int8x16_t) {
+pub(super) unsafe fn unpack_q4(qs: &[u8; 16]) -> (int8x16_t, int8x16_t) {
     // SAFETY: the load reads exactly the 16-byte array.
     let v = unsafe { vld1q_u8(qs.as_ptr()) };
     (

@@ -12,19 +12,53 @@
 //! shape; a tile with fewer than four weight rows repeats its last row.
 
 use super::asm::f16x8_to_f32;
-use super::quant::I8Dot;
+use super::quant::{I8Dot, load_q8, unpack_q4};
 use crate::ops::tile_shape::{rows_of, store};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
 use core::arch::aarch64::{
-    float32x4_t, int8x16_t, int32x4_t, vandq_u8, vcvtq_f32_s32, vdupq_n_f32, vdupq_n_s8,
-    vdupq_n_s32, vdupq_n_u8, vfmaq_f32, vfmaq_laneq_f32, vld1q_s8, vld1q_u8, vld1q_u16,
-    vmulq_laneq_f32, vpaddq_s32, vreinterpretq_s8_u8, vshrq_n_u8, vst1q_f32, vsubq_s8,
+    float32x4_t, int8x16_t, int32x4_t, vcvtq_f32_s32, vdupq_n_f32, vdupq_n_s8, vdupq_n_s32,
+    vfmaq_f32, vfmaq_laneq_f32, vld1q_u16, vmulq_laneq_f32, vpaddq_s32, vst1q_f32, vsubq_s8,
 };
+
+/// An activation block format: Q8_0, or Q8_1 with its scaled sum.
+pub(super) trait ActBlock {
+    /// The 32 activations.
+    ///
+    /// # Safety
+    /// The CPU must support NEON.
+    unsafe fn act_quants(&self) -> (int8x16_t, int8x16_t);
+    /// The scale and (Q8_1) scaled sum, raw f16 bits.
+    fn act_scales(&self) -> (u16, u16);
+}
+
+impl ActBlock for BlockQ8_0 {
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn act_quants(&self) -> (int8x16_t, int8x16_t) {
+        // SAFETY: the caller guarantees NEON.
+        unsafe { load_q8(&self.qs) }
+    }
+    fn act_scales(&self) -> (u16, u16) {
+        (self.d.bits(), 0)
+    }
+}
+
+impl ActBlock for BlockQ8_1 {
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn act_quants(&self) -> (int8x16_t, int8x16_t) {
+        // SAFETY: the caller guarantees NEON.
+        unsafe { load_q8(&self.qs) }
+    }
+    fn act_scales(&self) -> (u16, u16) {
+        (self.d.bits(), self.s.bits())
+    }
+}
 
 /// A weight block format and the activation blocks it multiplies.
 pub(super) trait QuantBlock {
     /// The activation blocks.
-    type Act;
+    type Act: ActBlock;
     /// Whether blocks carry a minimum multiplied by the activations' sum.
     const HAS_MIN: bool;
     /// The 32 weights as signed bytes (elements 0..16 and 16..32).
@@ -34,35 +68,6 @@ pub(super) trait QuantBlock {
     unsafe fn quants(&self) -> (int8x16_t, int8x16_t);
     /// Scale and minimum (0 without one), raw f16 bits.
     fn scales(&self) -> (u16, u16);
-    /// The 32 activations.
-    ///
-    /// # Safety
-    /// The CPU must support NEON.
-    unsafe fn act_quants(a: &Self::Act) -> (int8x16_t, int8x16_t);
-    /// The activation block's scale and (Q8_1) scaled sum, raw f16 bits.
-    fn act_scales(a: &Self::Act) -> (u16, u16);
-}
-
-/// # Safety
-/// The CPU must support NEON.
-#[inline]
-#[target_feature(enable = "neon")]
-unsafe fn load_q8(qs: &[i8; 32]) -> (int8x16_t, int8x16_t) {
-    // SAFETY: both 16-byte loads lie inside the array.
-    unsafe { (vld1q_s8(qs.as_ptr()), vld1q_s8(qs.as_ptr().add(16))) }
-}
-
-/// # Safety
-/// The CPU must support NEON.
-#[inline]
-#[target_feature(enable = "neon")]
-unsafe fn nibbles(qs: &[u8; 16]) -> (int8x16_t, int8x16_t) {
-    // SAFETY: the load reads exactly the array.
-    let v = unsafe { vld1q_u8(qs.as_ptr()) };
-    (
-        vreinterpretq_s8_u8(vandq_u8(v, vdupq_n_u8(0x0F))),
-        vreinterpretq_s8_u8(vshrq_n_u8::<4>(v)),
-    )
 }
 
 impl QuantBlock for BlockQ8_0 {
@@ -77,15 +82,6 @@ impl QuantBlock for BlockQ8_0 {
     fn scales(&self) -> (u16, u16) {
         (self.d.bits(), 0)
     }
-    #[inline]
-    #[target_feature(enable = "neon")]
-    unsafe fn act_quants(a: &BlockQ8_0) -> (int8x16_t, int8x16_t) {
-        // SAFETY: the caller guarantees NEON.
-        unsafe { load_q8(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_0) -> (u16, u16) {
-        (a.d.bits(), 0)
-    }
 }
 
 impl QuantBlock for BlockQ4_0 {
@@ -95,21 +91,12 @@ impl QuantBlock for BlockQ4_0 {
     #[target_feature(enable = "neon")]
     unsafe fn quants(&self) -> (int8x16_t, int8x16_t) {
         // SAFETY: the caller guarantees NEON.
-        let (lo, hi) = unsafe { nibbles(&self.qs) };
+        let (lo, hi) = unsafe { unpack_q4(&self.qs) };
         let eight = vdupq_n_s8(8);
         (vsubq_s8(lo, eight), vsubq_s8(hi, eight))
     }
     fn scales(&self) -> (u16, u16) {
         (self.d.bits(), 0)
-    }
-    #[inline]
-    #[target_feature(enable = "neon")]
-    unsafe fn act_quants(a: &BlockQ8_0) -> (int8x16_t, int8x16_t) {
-        // SAFETY: the caller guarantees NEON.
-        unsafe { load_q8(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_0) -> (u16, u16) {
-        (a.d.bits(), 0)
     }
 }
 
@@ -120,19 +107,10 @@ impl QuantBlock for BlockQ4_1 {
     #[target_feature(enable = "neon")]
     unsafe fn quants(&self) -> (int8x16_t, int8x16_t) {
         // SAFETY: the caller guarantees NEON.
-        unsafe { nibbles(&self.qs) }
+        unsafe { unpack_q4(&self.qs) }
     }
     fn scales(&self) -> (u16, u16) {
         (self.d.bits(), self.m.bits())
-    }
-    #[inline]
-    #[target_feature(enable = "neon")]
-    unsafe fn act_quants(a: &BlockQ8_1) -> (int8x16_t, int8x16_t) {
-        // SAFETY: the caller guarantees NEON.
-        unsafe { load_q8(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_1) -> (u16, u16) {
-        (a.d.bits(), a.s.bits())
     }
 }
 
@@ -168,11 +146,11 @@ unsafe fn tile<B: QuantBlock, D: I8Dot, const C: usize>(
             let a = &x[c][b];
             // SAFETY: the caller guarantees NEON and `D`'s features.
             let p: [int32x4_t; 4] = unsafe {
-                let (x0, x1) = B::act_quants(a);
+                let (x0, x1) = a.act_quants();
                 q.map(|(q0, q1)| D::dot(D::dot(vdupq_n_s32(0), q0, x0), q1, x1))
             };
             let dots = vpaddq_s32(vpaddq_s32(p[0], p[1]), vpaddq_s32(p[2], p[3]));
-            let (d, sum) = B::act_scales(a);
+            let (d, sum) = a.act_scales();
             let (ds, _) = halves8([d, sum, 0, 0, 0, 0, 0, 0]);
             let scale = vmulq_laneq_f32::<0>(dw, ds);
             acc[c] = vfmaq_f32(acc[c], vcvtq_f32_s32(dots), scale);

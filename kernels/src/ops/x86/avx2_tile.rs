@@ -71,7 +71,7 @@ const PREFETCH_MIN_ROWS: usize = 4;
 /// A weight block format and the activation block format it multiplies.
 pub(super) trait QuantBlock {
     /// The activation blocks.
-    type Act;
+    type Act: ActBlock;
     /// Whether [`quants`](Self::quants) are signed (sign trick) or unsigned.
     const SIGNED: bool;
     /// Whether blocks carry a minimum multiplied by the activations' sum.
@@ -85,13 +85,6 @@ pub(super) trait QuantBlock {
     fn scale(&self) -> u16;
     /// The minimum's raw f16 bits (0 without [`HAS_MIN`](Self::HAS_MIN)).
     fn min(&self) -> u16;
-    /// The 32 activations as signed bytes.
-    ///
-    /// # Safety
-    /// AVX2 must be available.
-    unsafe fn act_quants(a: &Self::Act) -> __m256i;
-    /// The activation block's scale and (for Q8_1) scaled sum, raw f16 bits.
-    fn act_scales(a: &Self::Act) -> (u16, u16);
 }
 
 /// The 32 nibbles of a Q4 block as bytes `0..=15` in element order: the
@@ -118,6 +111,41 @@ unsafe fn load32(qs: &[i8; 32]) -> __m256i {
     unsafe { _mm256_loadu_si256(qs.as_ptr() as *const __m256i) }
 }
 
+/// An activation block format: Q8_0, or Q8_1 with its scaled sum.
+pub(super) trait ActBlock {
+    /// The 32 activations as signed bytes.
+    ///
+    /// # Safety
+    /// AVX2 must be available.
+    unsafe fn act_quants(&self) -> __m256i;
+    /// The scale and (for Q8_1) scaled sum, raw f16 bits.
+    fn act_scales(&self) -> (u16, u16);
+}
+
+impl ActBlock for BlockQ8_0 {
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn act_quants(&self) -> __m256i {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { load32(&self.qs) }
+    }
+    fn act_scales(&self) -> (u16, u16) {
+        (self.d.bits(), 0)
+    }
+}
+
+impl ActBlock for BlockQ8_1 {
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn act_quants(&self) -> __m256i {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { load32(&self.qs) }
+    }
+    fn act_scales(&self) -> (u16, u16) {
+        (self.d.bits(), self.s.bits())
+    }
+}
+
 impl QuantBlock for BlockQ8_0 {
     type Act = BlockQ8_0;
     const SIGNED: bool = true;
@@ -133,15 +161,6 @@ impl QuantBlock for BlockQ8_0 {
     }
     fn min(&self) -> u16 {
         0
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn act_quants(a: &BlockQ8_0) -> __m256i {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { load32(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_0) -> (u16, u16) {
-        (a.d.bits(), 0)
     }
 }
 
@@ -161,15 +180,6 @@ impl QuantBlock for BlockQ4_0 {
     fn min(&self) -> u16 {
         0
     }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn act_quants(a: &BlockQ8_0) -> __m256i {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { load32(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_0) -> (u16, u16) {
-        (a.d.bits(), 0)
-    }
 }
 
 impl QuantBlock for BlockQ4_1 {
@@ -187,15 +197,6 @@ impl QuantBlock for BlockQ4_1 {
     }
     fn min(&self) -> u16 {
         self.m.bits()
-    }
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn act_quants(a: &BlockQ8_1) -> __m256i {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { load32(&a.qs) }
-    }
-    fn act_scales(a: &BlockQ8_1) -> (u16, u16) {
-        (a.d.bits(), a.s.bits())
     }
 }
 
@@ -264,7 +265,7 @@ unsafe fn tile<B: QuantBlock, D: ByteDot, const C: usize>(
             let a = &x[c][b];
             // SAFETY: the caller guarantees AVX2 and `D`'s features.
             let p = unsafe {
-                let xq = B::act_quants(a);
+                let xq = a.act_quants();
                 if B::SIGNED {
                     let xu = _mm256_sign_epi8(xq, xq);
                     q.map(|qr| D::dot(xu, _mm256_sign_epi8(qr, xq)))
@@ -272,7 +273,7 @@ unsafe fn tile<B: QuantBlock, D: ByteDot, const C: usize>(
                     q.map(|qr| D::dot(qr, xq))
                 }
             };
-            let (d, s) = B::act_scales(a);
+            let (d, s) = a.act_scales();
             let ds = halves4([d, s, 0, 0]);
             let scale = _mm_mul_ps(dw, _mm_broadcastss_ps(ds));
             acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(reduce4(p)), scale, acc[c]);

@@ -5,6 +5,7 @@
 //! scalar loop for the last `len % 8` columns.
 
 use super::avx2_float::{hsum_ps, widen_bf16, widen_f16, widen_f32};
+use crate::ops::tile_shape::{rows_of, store};
 use std::arch::x86_64::*;
 
 /// A float weight storage format.
@@ -114,20 +115,14 @@ unsafe fn tile<F: Format, const C: usize>(
 unsafe fn run<F: Format>(w: &[u8], x: &[f32], len: usize, out: &mut [f32]) {
     let rb = len * F::BYTES;
     let rows = w.len() / rb;
-    let wr: [&[u8]; 4] = std::array::from_fn(|r| &w[r.min(rows - 1) * rb..][..rb]);
-    let xr = |c: usize| &x[c.min(x.len() / len - 1) * len..][..len];
-    let mut put = |res: &[[f32; 4]]| {
-        for (o, r) in out.chunks_exact_mut(rows).zip(res) {
-            o.copy_from_slice(&r[..rows]);
-        }
-    };
+    let wr = rows_of::<u8, 4>(w, rb);
     // SAFETY: forwarded caller contract (every arm).
     unsafe {
         match x.len() / len {
-            1 => put(&tile::<F, 1>(wr, [xr(0)], len)),
-            2 => put(&tile::<F, 2>(wr, [xr(0), xr(1)], len)),
-            3 => put(&tile::<F, 3>(wr, [xr(0), xr(1), xr(2)], len)),
-            _ => put(&tile::<F, 4>(wr, [xr(0), xr(1), xr(2), xr(3)], len)),
+            1 => store(tile::<F, 1>(wr, rows_of(x, len), len), rows, out),
+            2 => store(tile::<F, 2>(wr, rows_of(x, len), len), rows, out),
+            3 => store(tile::<F, 3>(wr, rows_of(x, len), len), rows, out),
+            _ => store(tile::<F, 4>(wr, rows_of(x, len), len), rows, out),
         }
     }
 }
