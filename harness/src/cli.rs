@@ -6,6 +6,7 @@ use crate::commands::eval::{self, EvalArgs};
 use crate::commands::generate::{self, GenerateArgs};
 use crate::commands::matrix_check::{self, CheckArgs};
 use crate::commands::matrix_expand::{self, ExpandArgs};
+use crate::commands::models_cache::{self, CacheArgs};
 use crate::commands::models_inspect::{self, InspectArgs};
 use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
@@ -79,6 +80,9 @@ pub enum ModelsCommand {
     /// Apply a compression recipe (quantization, pruning) to a GGUF model
     /// and write the result as GGUF.
     Quantize(QuantizeArgs),
+    /// List or prune the cache of recipe files and synthetic models that
+    /// runs make.
+    Cache(CacheArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -132,6 +136,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Models(ModelsCommand::Synth(args)) => {
             models_synth::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Cache(args)) => {
+            models_cache::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Models(ModelsCommand::Quantize(args)) => {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod matrix;
 pub mod plan;
+pub mod recipe_files;
 pub mod report;
 pub mod run;
 pub mod store;

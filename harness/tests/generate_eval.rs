@@ -217,3 +217,82 @@ fn bad_inputs_exit_1_with_a_clear_error() {
         "cannot read evaluation text",
     );
 }
+
+/// `models quantize SRC OUT --recipe R`, which must succeed.
+fn quantize(src: &TempFile, recipe: &str, tag: &str) -> TempFile {
+    let out = TempFile::new(tag);
+    let o = edgebench(&[
+        "models",
+        "quantize",
+        src.path(),
+        out.path(),
+        "--recipe",
+        recipe,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    out
+}
+
+#[test]
+fn recipe_files_run_as_they_are_like_the_recipe_applied_at_load() {
+    let m = tiny("asis");
+    let q4 = quantize(&m, "q4_0", "asis-q4");
+    let f32 = quantize(&m, "f32", "asis-f32");
+    let generate = |model: &TempFile, recipe: Option<&str>| {
+        let mut args = vec!["generate", "--model", model.path()];
+        if let Some(r) = recipe {
+            args.extend(["--recipe", r]);
+        }
+        args.extend(["--prompt", "The weather today", "-n", "12", "--json"]);
+        json(&edgebench(&args))
+    };
+    let file = generate(&q4, None);
+    let applied = generate(&m, Some("q4_0"));
+    assert_eq!(
+        file["tokens"], applied["tokens"],
+        "same weights, same tokens"
+    );
+    assert_eq!(file["recipe"], "q4_0", "the recipe the file records");
+    assert_eq!(
+        (&file["applied_at_load"], &applied["applied_at_load"]),
+        (&serde_json::json!(false), &serde_json::json!(true))
+    );
+
+    let t = TempFile::with_extension("asis", "txt");
+    std::fs::write(&t.0, CORPUS).unwrap();
+    let common = [
+        "--text",
+        t.path(),
+        "--ctx",
+        "64",
+        "--windows",
+        "4",
+        "--json",
+    ];
+    let eval = |args: &[&str]| {
+        let mut all = vec!["eval"];
+        all.extend(args);
+        all.extend(common);
+        edgebench(&all)
+    };
+    let files = json(&eval(&[
+        "--model",
+        q4.path(),
+        "--reference-model",
+        f32.path(),
+    ]));
+    let at_load = json(&eval(&["--model", m.path(), "--recipe", "q4_0"]));
+    for key in ["ppl", "ppl_reference", "kld_mean", "top1_agreement_pct"] {
+        assert_eq!(files[key], at_load[key], "{key}");
+    }
+    fails_with(
+        &eval(&["--model", q4.path()]),
+        "--reference-model (e.g. the f32 recipe file)",
+    );
+    fails_with(
+        &eval(&["--model", q4.path(), "--reference", "f32"]),
+        "scored as it is",
+    );
+    let only = json(&eval(&["--model", q4.path(), "--reference", "none"]));
+    assert_eq!(only["ppl"], files["ppl"]);
+}

@@ -177,10 +177,7 @@ fn bad_recipe_exits_1_with_a_suggestion() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("cannot apply recipe q4_0+ffn99"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot make recipe q4_0+ffn99"), "{stderr}");
     assert!(stderr.contains("removes everything"), "{stderr}");
     assert!(!dst.0.exists());
 }

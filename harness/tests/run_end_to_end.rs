@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
+use edgebench::matrix::sha256_file;
 use support::*;
 
 /// A fresh directory holding `matrix.toml` and the runs.
@@ -126,13 +127,45 @@ fn a_tiny_matrix_runs_through_the_real_agent() {
     assert_eq!(db_cells(&dir, id), cell_ids(&results));
     let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    // A second run reuses the cached model and accuracy and gets the same cell ids.
+    // Each cell ran its recipe file as it is: the file's hash, real size
+    // and source are in the result, and the file is in the cache.
+    let err = stderr(&o);
+    assert!(
+        err.contains("recipe files: 2 made, 0 from the cache"),
+        "{err}"
+    );
+    for r in &results {
+        let m = &r["model"];
+        let path = PathBuf::from(m["path"].as_str().unwrap());
+        assert!(path.starts_with(dir.join("runs/models/recipes")), "{m}");
+        assert_eq!(
+            m["file_bytes"],
+            std::fs::metadata(&path).unwrap().len(),
+            "{m}"
+        );
+        assert_eq!(m["sha256"].as_str().unwrap(), sha256_file(&path).unwrap());
+        assert_eq!(m["applied_at_load"], false, "{m}");
+        assert_eq!(m["source_sha256"].as_str().unwrap().len(), 64, "{m}");
+    }
+    assert_eq!(q8["accuracy"]["file_sha256"], q8["model"]["sha256"], "{q8}");
+    let f32 = results
+        .iter()
+        .find(|r| r["cell"]["recipe"] == "f32")
+        .unwrap();
+    assert_eq!(q8["accuracy"]["reference_sha256"], f32["model"]["sha256"]);
+    // A second run reuses the cached model, recipe files and accuracy and
+    // gets the same cell ids.
     let o = run_in(&dir, &[]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
+    let err = stderr(&o);
     assert!(
-        !stderr(&o).contains("accuracy:"),
+        !err.contains("accuracy:"),
         "accuracy was cached: {}",
         text(&o)
+    );
+    assert!(
+        err.contains("recipe files: 0 made, 2 from the cache"),
+        "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -201,5 +234,108 @@ fn bad_matrix_and_unknown_run_exit_1() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Peak RSS of `results` by recipe.
+fn peak_rss(results: &[serde_json::Value]) -> std::collections::BTreeMap<String, u64> {
+    results
+        .iter()
+        .map(|r| {
+            assert_eq!(r["status"], "ok", "{r}");
+            (
+                r["cell"]["recipe"].as_str().unwrap().to_owned(),
+                r["memory"]["peak_rss_kib"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn peak_rss_follows_the_deployed_recipe_files() {
+    // SmolLM2-135M's shapes: what a device pays is the recipe file it maps
+    // (plus KV cache and scratch), never a conversion from f32.
+    let dir = workspace(
+        "rss",
+        r#"name = "rss"
+devices = ["local"]
+recipes = ["f32", "f16", "q8_0", "q4_0", "q4_0+heads25"]
+
+[[models]]
+name = "smollm-shape"
+synthetic = { preset = "smollm-135m-shape", seed = 1 }
+
+[workload]
+threads = [1]
+prompt_tokens = 16
+gen_tokens = 4
+
+[measure]
+warmup_reps = 0
+min_reps = 1
+max_reps = 1
+min_seconds = 0.0
+idle_seconds = 0.0
+meter = "none"
+counters = false
+
+[accuracy]
+enabled = false
+"#,
+    );
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let results = lines(&only_run(&dir));
+    let rss = peak_rss(&results);
+    println!("peak RSS KiB by recipe: {rss:?}");
+    let order = ["f32", "f16", "q8_0", "q4_0"];
+    for pair in order.windows(2) {
+        assert!(
+            rss[pair[0]] > rss[pair[1]],
+            "peak RSS of {} is not above {}: {rss:?}",
+            pair[0],
+            pair[1]
+        );
+    }
+    assert!(rss["q4_0+heads25"] <= rss["q4_0"], "{rss:?}");
+    // The f32 file is mapped, not copied: the anonymous part stays small.
+    let f32 = results
+        .iter()
+        .find(|r| r["cell"]["recipe"] == "f32")
+        .unwrap();
+    let anon = f32["memory"]["rss_anon_kib"].as_u64().unwrap();
+    let file = f32["memory"]["rss_file_kib"].as_u64().unwrap();
+    assert!(file > 8 * anon, "anon {anon} KiB, file {file} KiB");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_fit_check_uses_the_real_recipe_file_size() {
+    let m = matrix(r#""q8_0""#, "1", 0.0).replace(
+        "[workload]",
+        "[[device]]\nname = \"local\"\nmemory_mib = 1\n\n[workload]",
+    );
+    let dir = workspace("fit", &m);
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let results = lines(&only_run(&dir));
+    assert_eq!(results.len(), 1);
+    let r = &results[0];
+    assert_eq!(r["status"], "skipped", "{r}");
+    let error = r["error"].as_str().unwrap();
+    // The q8_0 file's size, from its manifest (the f32 reference's file is
+    // in the cache too).
+    let manifest: serde_json::Value = std::fs::read_dir(dir.join("runs/models/recipes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .find(|m: &serde_json::Value| m["recipe"] == "q8_0")
+        .unwrap();
+    let size = manifest["bytes"].as_u64().unwrap() as f64 / 1048576.0;
+    assert!(
+        error.contains(&format!("recipe file {size:.1} MiB")) && error.contains("has 1.0 MiB"),
+        "{error}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -40,7 +40,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(store.run_results("r1").unwrap(), vec![r.clone()]);
     let run = store.run("r1").unwrap().unwrap();
     assert_eq!(
@@ -64,7 +64,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     assert_eq!(store.accuracy().get(&key).unwrap(), None);
     // Opening again changes nothing.
     drop(store);
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 3);
 }
 
 #[test]
@@ -83,8 +83,8 @@ fn a_database_of_a_newer_version_is_refused() {
         matches!(
             err,
             StoreError::DatabaseTooNew {
-                found: 3,
-                supported: 2,
+                found: 4,
+                supported: 3,
                 ..
             }
         ),
@@ -92,14 +92,14 @@ fn a_database_of_a_newer_version_is_refused() {
     );
     let msg = err.to_string();
     assert!(
-        msg.contains("new.sqlite") && msg.contains("schema version 3") && msg.contains("up to 2"),
+        msg.contains("new.sqlite") && msg.contains("schema version 4") && msg.contains("up to 3"),
         "{msg}"
     );
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 3, "the newer database was left alone");
+    assert_eq!(v, SCHEMA_VERSION + 1, "the newer database was left alone");
 }
 
 #[test]
@@ -130,7 +130,8 @@ fn the_database_is_created_with_its_directory_in_wal_mode() {
 
 fn key() -> AccuracyKey {
     AccuracyKey {
-        model_sha256: "ab".repeat(32),
+        file_sha256: "ab".repeat(32),
+        reference_sha256: "12".repeat(32),
         recipe: "q4_0".into(),
         reference: "f32".into(),
         text_sha256: "cd".repeat(32),
@@ -152,23 +153,16 @@ fn accuracy_cache_hits_only_on_every_key_part() {
 
     let variants: Vec<(&str, AccuracyKey)> = vec![
         (
-            "model",
+            "file",
             AccuracyKey {
-                model_sha256: "ef".repeat(32),
+                file_sha256: "ef".repeat(32),
                 ..key()
             },
         ),
         (
-            "recipe",
+            "reference file",
             AccuracyKey {
-                recipe: "q8_0".into(),
-                ..key()
-            },
-        ),
-        (
-            "reference",
-            AccuracyKey {
-                reference: "f16".into(),
+                reference_sha256: "34".repeat(32),
                 ..key()
             },
         ),
@@ -191,6 +185,14 @@ fn accuracy_cache_hits_only_on_every_key_part() {
     for (part, k) in &variants {
         assert_eq!(cache.get(k).unwrap(), None, "a different {part} must miss");
     }
+    // Accuracy belongs to the bytes: the same files under other recipe
+    // names are the same entry.
+    let renamed = AccuracyKey {
+        recipe: "q4_0+token_embd=q4_0".into(),
+        reference: "f32+output=f32".into(),
+        ..key()
+    };
+    assert_eq!(cache.get(&renamed).unwrap(), Some(report.clone()));
     // Each variant is its own entry; a put replaces only its own key.
     let other = accuracy(&mut rng);
     cache.put(&variants[1].1, &other).unwrap();

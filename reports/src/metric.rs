@@ -10,10 +10,12 @@ use crate::model::{CellRow, WorkloadKey};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
-    /// Bytes of the tensors in the recipe's formats, MiB.
+    /// Size of the recipe file the device runs, MiB.
     SizeOnDisk,
     /// Peak resident set of the agent, MiB.
     PeakRam,
+    /// Seconds to load the recipe file, in ms.
+    LoadTime,
     /// Median end-to-end seconds of the workload.
     Latency,
     /// Median joules per inference.
@@ -39,9 +41,10 @@ pub struct Measured {
 
 impl Metric {
     /// Every metric, in table order.
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 9] = [
         Metric::SizeOnDisk,
         Metric::PeakRam,
+        Metric::LoadTime,
         Metric::Latency,
         Metric::Energy,
         Metric::AccuracyDrop,
@@ -55,6 +58,7 @@ impl Metric {
         match self {
             Metric::SizeOnDisk => "Size on disk (MiB)".to_owned(),
             Metric::PeakRam => "Peak RAM (MiB)".to_owned(),
+            Metric::LoadTime => "Load time (ms)".to_owned(),
             Metric::Latency => format!(
                 "Latency, {}+{} tokens (s)",
                 workload.prompt_tokens, workload.gen_tokens
@@ -75,7 +79,11 @@ impl Metric {
     /// Decimals shown.
     fn decimals(self) -> usize {
         match self {
-            Metric::SizeOnDisk | Metric::PeakRam | Metric::Ttft | Metric::DecodeTps => 1,
+            Metric::SizeOnDisk
+            | Metric::PeakRam
+            | Metric::LoadTime
+            | Metric::Ttft
+            | Metric::DecodeTps => 1,
             Metric::EnergyPerToken | Metric::AccuracyDrop => 2,
             Metric::Latency | Metric::Energy => 3,
         }
@@ -127,7 +135,11 @@ impl Metric {
         let measured = match self {
             Metric::SizeOnDisk => {
                 let m = r.model.as_ref().ok_or("no model report")?;
-                plain(m.recipe_bytes as f64 / MIB)
+                plain(m.size_on_disk() as f64 / MIB)
+            }
+            Metric::LoadTime => {
+                let m = r.model.as_ref().ok_or("no model report")?;
+                plain(m.load_seconds * 1000.0)
             }
             Metric::PeakRam => {
                 let m = r.memory.as_ref().ok_or("no memory report")?;

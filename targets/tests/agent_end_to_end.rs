@@ -8,6 +8,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use edgebench_kernels::gguf::GgufFile;
+use edgebench_kernels::model::{ModelConfig, TensorSet};
+use edgebench_kernels::recipe::{self, Recipe};
 use edgebench_kernels::synth::{self, Preset};
 use edgebench_schema::{JobResult, SCHEMA_VERSION, Status};
 use edgebench_targets::agent::sha256_hex;
@@ -16,31 +19,52 @@ use support::TempTree;
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edgebench-agent");
 
-/// A tiny synthetic model in a temporary directory, with its SHA-256.
+/// A recipe file of a tiny synthetic model in a temporary directory, with
+/// its SHA-256, and the f32 model it was made from.
 struct Model {
     _dir: TempTree,
     path: PathBuf,
     sha256: String,
+    source: PathBuf,
+    source_sha256: String,
+}
+
+fn sha256_of(path: &std::path::Path) -> String {
+    let file = std::fs::File::open(path).expect("open the model");
+    sha256_hex(file).expect("hash the model").0
+}
+
+/// The tiny model's file of `recipe`, written as the controller writes it.
+fn tiny_model_as(tag: &str, recipe: &str) -> Model {
+    let dir = TempTree::empty(tag);
+    let source = dir.path().join("tiny.gguf");
+    synth::write(Preset::Tiny, 1, &source).expect("write the synthetic model");
+    let path = dir.path().join(format!("tiny-{recipe}.gguf"));
+    let file = std::sync::Arc::new(GgufFile::open(&source).expect("read the synthetic model"));
+    let config = ModelConfig::from_gguf(&file).expect("hyperparameters");
+    let tensors = TensorSet::from_gguf(&file);
+    let r: Recipe = recipe.parse().expect("recipe");
+    let applied = recipe::apply(&r, &config, &tensors).expect("apply the recipe");
+    recipe::write_gguf(&file, &applied, &path).expect("write the recipe file");
+    Model {
+        sha256: sha256_of(&path),
+        source_sha256: sha256_of(&source),
+        _dir: dir,
+        path,
+        source,
+    }
 }
 
 fn tiny_model(tag: &str) -> Model {
-    let dir = TempTree::empty(tag);
-    let path = dir.path().join("tiny.gguf");
-    synth::write(Preset::Tiny, 1, &path).expect("write the synthetic model");
-    let file = std::fs::File::open(&path).expect("open the model");
-    let (sha256, _) = sha256_hex(file).expect("hash the model");
-    Model {
-        _dir: dir,
-        path,
-        sha256,
-    }
+    tiny_model_as(tag, "q8_0")
 }
 
 fn job(model: &Model, meter: &str) -> Value {
     json!({
         "schema_version": SCHEMA_VERSION,
         "cell_id": "cell-1",
-        "model": {"path": model.path.to_string_lossy(), "sha256": model.sha256},
+        "model": {"path": model.path.to_string_lossy(), "sha256": model.sha256,
+                  "source_sha256": model.source_sha256},
         "recipe": "q8_0",
         "threads": 1,
         "prompt_tokens": 16,
@@ -122,6 +146,12 @@ fn check_ok(code: Option<i32>, r: &JobResult, raw: &Value, model: &Model) {
     assert_eq!(m.file_bytes, std::fs::metadata(&model.path).unwrap().len());
     assert_eq!(m.recipe, "q8_0");
     assert!(m.parameters > 0 && m.recipe_bytes > 0 && m.recipe_bytes < m.file_bytes);
+    assert_eq!(
+        m.source_sha256.as_deref(),
+        Some(model.source_sha256.as_str())
+    );
+    assert!(!m.applied_at_load);
+    assert_eq!(m.size_on_disk(), m.file_bytes);
 
     assert!(r.reps.len() >= 2 && r.reps.len() <= 4, "{}", r.reps.len());
     for rep in &r.reps {
@@ -246,6 +276,30 @@ fn bad_jobs_give_failure_results() {
         "cell-1",
         &["sha256", &model.sha256, &"0".repeat(64)],
     );
+    // The file is q8_0: a job naming another recipe, or the f32 source
+    // under the name q8_0, fails naming both.
+    check_failure(
+        &edit(&|v| v["recipe"] = json!("q4_0")),
+        Status::Failed,
+        "cell-1",
+        &["tiny-q8_0.gguf", "recipe 'q8_0'", "'q4_0'"],
+    );
+    let source = model.source.to_string_lossy();
+    check_failure(
+        &edit(&|v| {
+            v["model"]["path"] = json!(source);
+            v["model"]["sha256"] = json!(model.source_sha256);
+        }),
+        Status::Failed,
+        "cell-1",
+        &["tiny.gguf", "is f32", "recipe 'q8_0' stores it as q8_0"],
+    );
+    check_failure(
+        &edit(&|v| v["model"]["source_sha256"] = json!("xyz")),
+        Status::Failed,
+        "cell-1",
+        &["model.source_sha256", "64 hex digits"],
+    );
     check_failure(
         &edit(&|v| v["recipe"] = json!("q5_9")),
         Status::Unsupported,
@@ -276,7 +330,9 @@ fn a_file_that_is_not_gguf_fails_cleanly() {
         &Model {
             _dir: TempTree::empty("agent-unused"),
             path: path.clone(),
-            sha256: sha,
+            sha256: sha.clone(),
+            source: path.clone(),
+            source_sha256: sha,
         },
         "none",
     );

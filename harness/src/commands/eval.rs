@@ -20,19 +20,31 @@ The text is cut into windows of --ctx tokens; the second half of each window
 is scored, as llama.cpp's perplexity tool does, so figures compare with
 `llama-perplexity -c CTX` on the same file and text.
 
+Without --recipe the model file is scored as it is, against the reference
+file --reference-model: the accuracy of the bytes a device runs, as
+`edgebench run` scores the recipe files it makes (write them with
+`edgebench models quantize`). With --recipe, the recipe and the reference
+recipe are both applied to --model while loading, for one-off use.
+
 Examples:
+  edgebench eval --model model-q4_0.gguf --reference-model model-f32.gguf --text wiki.txt
   edgebench eval --model model.gguf --recipe q4_0 --text wiki.txt --ctx 256
   edgebench eval --model model.gguf --recipe q8_0 --reference none --text wiki.txt --json")]
 pub struct EvalArgs {
     /// The GGUF model file.
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
-    /// The recipe under test.
+    /// A recipe applied to --model while loading (one-off use) [default:
+    /// score the file as it is].
     #[arg(long, value_name = "NAME")]
-    pub recipe: String,
-    /// The reference recipe, or `none` for perplexity only.
-    #[arg(long, value_name = "NAME", default_value = "f32")]
-    pub reference: String,
+    pub recipe: Option<String>,
+    /// The reference recipe applied to --model, or `none` for perplexity
+    /// only [default: f32 with --recipe].
+    #[arg(long, value_name = "NAME", conflicts_with = "reference_model")]
+    pub reference: Option<String>,
+    /// The reference as a file scored as it is (e.g. the f32 recipe file).
+    #[arg(long, value_name = "PATH")]
+    pub reference_model: Option<PathBuf>,
     /// The evaluation text (UTF-8).
     #[arg(long, value_name = "FILE")]
     pub text: PathBuf,
@@ -87,7 +99,7 @@ pub struct EvalReport {
 
 fn session(loaded: &LoadedModel, ctx: usize, threads: usize) -> anyhow::Result<Session> {
     let options = SessionOptions::new(ctx).threads(threads);
-    Session::new(loaded.prepared.model.clone(), &options).with_context(|| {
+    Session::new(loaded.model.clone(), &options).with_context(|| {
         format!(
             "cannot run recipe {} with a context of {ctx}",
             loaded.recipe
@@ -110,11 +122,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         bail!("evaluation text {} is empty", args.text.display());
     }
     let threads = args.threads.unwrap_or_else(default_threads);
-    let test = loading::load(&args.model, &args.recipe)?;
-    let reference = match args.reference.as_str() {
-        "none" => None,
-        name => Some(loading::load(&args.model, name)?),
-    };
+    let (test, reference) = load_models(args)?;
     let tok = &test.tokenizer;
     let mut tokens = tok.encode(&text, true, false);
     if args.windows > 0 {
@@ -158,6 +166,46 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         ..report
     };
     super::print_report(args.json, &report, |out| write_human(out, &report))
+}
+
+/// The model under test and the reference, as the arguments name them.
+fn load_models(args: &EvalArgs) -> anyhow::Result<(LoadedModel, Option<LoadedModel>)> {
+    let reference_recipe = |default: Option<&str>| match args.reference.as_deref().or(default) {
+        None | Some("none") => Ok(None),
+        Some(name) => loading::load(&args.model, name).map(Some),
+    };
+    match (&args.recipe, &args.reference_model) {
+        (_, Some(path)) => {
+            let test = match &args.recipe {
+                Some(recipe) => loading::load(&args.model, recipe)?,
+                None => loading::load_file(&args.model, None)?,
+            };
+            Ok((test, Some(loading::load_file(path, None)?)))
+        }
+        (Some(recipe), None) => Ok((
+            loading::load(&args.model, recipe)?,
+            reference_recipe(Some("f32"))?,
+        )),
+        (None, None) => {
+            if args.reference.as_deref().is_some_and(|r| r != "none") {
+                bail!(
+                    "--reference applies a recipe to --model, which without --recipe is \
+                     scored as it is; name the reference file with --reference-model \
+                     (e.g. the f32 recipe file), or give --recipe"
+                );
+            }
+            let test = loading::load_file(&args.model, None)?;
+            if args.reference.is_none() {
+                bail!(
+                    "without --recipe, {} is scored as it is: name the reference file with \
+                     --reference-model (e.g. the f32 recipe file), or pass --reference none \
+                     for perplexity only",
+                    args.model.display()
+                );
+            }
+            Ok((test, None))
+        }
+    }
 }
 
 fn only_perplexity(recipe: &str, text_tokens: usize, r: &PerplexityReport) -> EvalReport {

@@ -33,19 +33,27 @@ impl From<KvArg> for KvType {
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
+Without --recipe the file runs as it is, weights used from its memory map:
+this measures deployment, as `edgebench run` runs the recipe files it makes
+(write one with `edgebench models quantize`). With --recipe the recipe is
+applied while loading, for one-off use: load time and memory then include
+the conversion, which a device running the recipe file never pays.
+
 Prefill tokens/s counts the prompt over the time to the first token; decode
 tokens/s counts the tokens after the first over their decode steps.
 
 Examples:
-  edgebench generate --model model.gguf --recipe q4_0 --prompt \"The capital of France is\" -n 16
+  edgebench models quantize model.gguf model-q4_0.gguf --recipe q4_0
+  edgebench generate --model model-q4_0.gguf --prompt \"The capital of France is\" -n 16
   edgebench generate --model model.gguf --recipe q8_0 --prompt \"Once upon\" -n 64 --temperature 0.8 --seed 7 --json")]
 pub struct GenerateArgs {
     /// The GGUF model file.
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
-    /// The recipe applied at load, e.g. `f32`, `q8_0`, `q4_0+heads25`.
+    /// A recipe applied while loading, e.g. `q8_0`, `q4_0+heads25` (one-off
+    /// use) [default: run the file as it is].
     #[arg(long, value_name = "NAME")]
-    pub recipe: String,
+    pub recipe: Option<String>,
     /// The prompt text.
     #[arg(long, value_name = "TEXT")]
     pub prompt: String,
@@ -95,7 +103,10 @@ pub struct GenerateReport {
     pub stop: &'static str,
     /// Kernel threads.
     pub threads: usize,
-    /// Seconds to open the file and apply the recipe.
+    /// Whether the recipe was applied while loading (else the file ran as
+    /// it is).
+    pub applied_at_load: bool,
+    /// Seconds to open the file (and apply the recipe).
     pub load_s: f64,
     /// Seconds to the first generated token.
     pub ttft_s: f64,
@@ -107,14 +118,17 @@ pub struct GenerateReport {
 
 /// Runs `generate`.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
-    let loaded = loading::load(&args.model, &args.recipe)?;
-    let config = loaded.prepared.model.config().clone();
+    let loaded = match &args.recipe {
+        Some(recipe) => loading::load(&args.model, recipe)?,
+        None => loading::load_file(&args.model, None)?,
+    };
+    let config = loaded.model.config().clone();
     let ctx = args.ctx.unwrap_or(config.context_length.min(4096));
     let threads = args.threads.unwrap_or_else(default_threads);
     let options = SessionOptions::new(ctx)
         .kv_type(args.kv.into())
         .threads(threads);
-    let mut session = Session::new(loaded.prepared.model.clone(), &options)
+    let mut session = Session::new(loaded.model.clone(), &options)
         .context("cannot set up the inference session")?;
     let sampler_config = SamplerConfig::with_temperature(args.temperature)
         .top_k(args.top_k)
@@ -163,6 +177,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             StopReason::ContextFull => "context_full",
         },
         threads,
+        applied_at_load: loaded.applied_at_load,
         load_s: loaded.load_time.as_secs_f64(),
         ttft_s: ttft,
         prefill_tps: prompt.len() as f64 / ttft.max(f64::MIN_POSITIVE),
@@ -185,7 +200,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"));
         eprintln!(
             "recipe {} | {} threads | prompt {} tokens, prefill {:.1} tokens/s, first token {:.3} s | \
-             {} generated, decode {decode} tokens/s | load {:.2} s",
+             {} generated, decode {decode} tokens/s | load {:.2} s{}",
             report.recipe,
             threads,
             report.prompt_tokens.len(),
@@ -193,6 +208,11 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             report.ttft_s,
             report.tokens.len(),
             report.load_s,
+            if report.applied_at_load {
+                " (recipe applied while loading)"
+            } else {
+                " (file as it is)"
+            },
         );
     }
     out.flush()?;

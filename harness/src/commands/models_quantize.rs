@@ -2,16 +2,15 @@
 //! compression recipe to a GGUF model and writes the result as GGUF.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use edgebench_kernels::gguf::GgufFile;
-use edgebench_kernels::model::{ModelConfig, TensorSet};
-use edgebench_kernels::recipe::{self, FormatTotal, Recipe, RecipeReport};
+use edgebench_kernels::model::ModelConfig;
+use edgebench_kernels::recipe::{FormatTotal, Recipe, RecipeReport};
 use serde::Serialize;
 
 use super::models_inspect::{TypeSummary, human_bytes};
+use crate::recipe_files::{self, Bar};
 
 /// Arguments of `models quantize`.
 #[derive(Debug, Args)]
@@ -94,18 +93,11 @@ pub struct ConfigRow {
 /// Runs `models quantize`, printing the report to stdout.
 pub fn run(args: &QuantizeArgs) -> anyhow::Result<()> {
     let recipe: Recipe = args.recipe.parse().context("invalid --recipe")?;
-    let input = args.input.display();
-    let file = Arc::new(
-        GgufFile::open(&args.input).with_context(|| format!("cannot read GGUF file {input}"))?,
-    );
-    let config = ModelConfig::from_gguf(&file)
-        .with_context(|| format!("cannot read the model hyperparameters of {input}"))?;
-    let tensors = TensorSet::from_gguf(&file);
-    let applied = recipe::apply(&recipe, &config, &tensors)
-        .with_context(|| format!("cannot apply recipe {recipe} to {input}"))?;
-    let file_size = recipe::write_gguf(&file, &applied, &args.output)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
-    let summary = summarize(args, &applied.report, &applied.config, file_size);
+    let bar = Bar::new(&format!("{recipe}"));
+    let made = recipe_files::make(&args.input, &recipe, &args.output, &bar);
+    bar.finish();
+    let made = made?;
+    let summary = summarize(args, &made.report, &made.config, made.file_size);
     super::print_report(args.json, &summary, |out| {
         out.write_all(render(&summary).as_bytes())
     })

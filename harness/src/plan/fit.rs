@@ -27,6 +27,9 @@ pub struct FitEstimate {
     pub total_bytes: u64,
     /// The KV cache arithmetic, e.g. `2 · 4 layers · 128 · 192 tokens · 4 B`.
     pub kv_formula: String,
+    /// Whether `weights_bytes` is the recipe file's real size rather than
+    /// an estimate from the model's shapes.
+    pub weights_from_file: bool,
 }
 
 impl FitEstimate {
@@ -57,6 +60,18 @@ impl FitEstimate {
                 "2 · {} layers · {kv_dim} · {tokens} tokens · {kv_elem_bytes} B",
                 shape.n_layer
             ),
+            weights_from_file: false,
+        }
+    }
+
+    /// The estimate with the weights taken as the recipe file's real size,
+    /// `file_bytes` (the file is memory-mapped as it is).
+    pub fn with_file(&self, file_bytes: u64) -> FitEstimate {
+        FitEstimate {
+            weights_bytes: file_bytes,
+            total_bytes: file_bytes + self.kv_bytes + self.scratch_bytes,
+            weights_from_file: true,
+            ..self.clone()
         }
     }
 
@@ -65,9 +80,14 @@ impl FitEstimate {
     pub fn exceeds(&self, device: &str, memory_bytes: u64) -> Option<String> {
         (self.total_bytes > memory_bytes).then(|| {
             format!(
-                "needs about {} but device `{device}` has {}: weights {} + KV cache {} = {} + scratch {} = {}",
+                "needs about {} but device `{device}` has {}: {} {} + KV cache {} = {} + scratch {} = {}",
                 mib(self.total_bytes),
                 mib(memory_bytes),
+                if self.weights_from_file {
+                    "recipe file"
+                } else {
+                    "weights"
+                },
                 mib(self.weights_bytes),
                 self.kv_formula,
                 mib(self.kv_bytes),

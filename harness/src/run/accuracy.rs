@@ -1,7 +1,6 @@
-//! Accuracy of a recipe against the reference recipe, computed in this
-//! process on the evaluation text (the eval device is this machine).
-
-use std::path::Path;
+//! Accuracy of a recipe file against the reference recipe's file, computed
+//! in this process on the evaluation text (the eval device is this
+//! machine).
 
 use anyhow::Context;
 use edgebench_kernels::eval;
@@ -11,6 +10,7 @@ use edgebench_schema::AccuracyReport;
 use crate::commands::loading;
 use crate::matrix::BUILTIN;
 use crate::plan::AccuracyJob;
+use crate::recipe_files::RecipeFile;
 
 /// The text of an accuracy job: the built-in text or the file's contents.
 pub fn eval_text(job: &AccuracyJob) -> anyhow::Result<String> {
@@ -21,22 +21,22 @@ pub fn eval_text(job: &AccuracyJob) -> anyhow::Result<String> {
         .with_context(|| format!("cannot read evaluation text {}", job.text))
 }
 
-/// Runs `job` on the model file at `model` with `threads` threads.
+/// Runs `job` on the recipe files `test_file` and `reference_file`, each
+/// loaded as it is, with `threads` threads: the accuracy of the bytes the
+/// cells run.
 pub fn measure(
     job: &AccuracyJob,
-    model: &Path,
+    test_file: &RecipeFile,
+    reference_file: &RecipeFile,
     text: &str,
     threads: usize,
 ) -> anyhow::Result<AccuracyReport> {
-    let test = loading::load(model, &job.recipe_canonical)?;
-    let reference = loading::load(model, &job.reference_canonical)?;
+    let test = loading::load_file(&test_file.path, Some(&job.recipe_canonical))?;
+    let reference = loading::load_file(&reference_file.path, Some(&job.reference_canonical))?;
     let ctx = job.ctx as usize;
     let session = |m: &loading::LoadedModel| {
-        Session::new(
-            m.prepared.model.clone(),
-            &SessionOptions::new(ctx).threads(threads),
-        )
-        .with_context(|| format!("cannot run recipe {} with a context of {ctx}", m.recipe))
+        Session::new(m.model.clone(), &SessionOptions::new(ctx).threads(threads))
+            .with_context(|| format!("cannot run recipe {} with a context of {ctx}", m.recipe))
     };
     let tok = &test.tokenizer;
     let mut tokens = tok.encode(text, true, false);
@@ -72,5 +72,7 @@ pub fn measure(
         kld_mean: r.kld_mean,
         kld_p99: r.kld_p99,
         top1_agreement_pct: r.top1_agreement_pct,
+        file_sha256: Some(test_file.sha256.clone()),
+        reference_sha256: Some(reference_file.sha256.clone()),
     })
 }

@@ -1,12 +1,14 @@
 //! `edgebench run`: a matrix end to end. Parse and validate, expand into
-//! cells, compute accuracy once per (model, recipe, text) against the
-//! reference, run every cell's agent, persist each result the moment it
-//! arrives, print a summary and write the reports.
+//! cells, make each (model, recipe) file once, compute accuracy once per
+//! (recipe file, reference file, text), run every cell's agent on its
+//! recipe file, persist each result the moment it arrives, print a summary
+//! and write the reports.
 
 pub mod accuracy;
 pub mod local;
 pub mod models;
 mod progress;
+pub mod recipes;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -20,12 +22,14 @@ use edgebench_schema::job::ModelRef;
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::matrix::{self, Connection, Matrix};
-use crate::plan::{Cell, CellStatus, Plan};
+use crate::plan::{Cell, Plan};
+use crate::recipe_files::RecipeCache;
 use crate::report;
 use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
 use local::{LocalTarget, Outcome};
 use models::ModelFiles;
 use progress::Progress;
+use recipes::RunFiles;
 
 /// What `edgebench run` was asked to do.
 #[derive(Debug, Clone)]
@@ -109,12 +113,14 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         .iter()
         .filter(|c| !finished.contains(&c.id))
         .collect();
+    let mut sources = ModelFiles::new(options.runs_dir.join("models"));
+    let cache = RecipeCache::in_runs_dir(&options.runs_dir);
+    let files = recipes::prepare(&matrix, &plan, &todo, &mut sources, &cache);
     let mut progress = Progress::new(plan.cells.len(), finished.len());
-    let mut files = ModelFiles::new(options.runs_dir.join("models"));
     let accuracy = if todo.is_empty() {
         BTreeMap::new()
     } else {
-        accuracy_reports(&matrix, &plan, &run, &mut files, &mut progress)?
+        accuracy_reports(&plan, &run, &files, &mut progress)?
     };
     let target = LocalTarget::current_exe(Arc::clone(&stop))?;
     let mut measured = 0;
@@ -125,7 +131,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             break;
         }
         progress.start_cell(cell);
-        let result = match run_cell(&matrix, cell, &mut files, &target) {
+        let result = match run_cell(&matrix, cell, &files, &target) {
             Some(mut r) => {
                 r.accuracy = accuracy
                     .get(&(cell.model_identity.clone(), cell.recipe_canonical.clone()))
@@ -223,46 +229,41 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// One cell: skipped, unsupported (not the local device) or run by the
-/// agent. `None` when the user interrupted it.
+/// One cell: unreachable (not the local device), skipped (its recipe file
+/// does not fit in the device's memory) or run by the agent on its recipe
+/// file. `None` when the user interrupted it.
 fn run_cell(
     matrix: &Matrix,
     cell: &Cell,
-    files: &mut ModelFiles,
+    files: &RunFiles,
     target: &LocalTarget,
 ) -> Option<JobResult> {
-    if let CellStatus::Skipped { reason } = &cell.status {
-        return Some(JobResult::failure(
-            &cell.id,
-            Status::Skipped,
-            reason.clone(),
-        ));
-    }
+    let failure = |status, reason: String| Some(JobResult::failure(&cell.id, status, reason));
     let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
+    let file = match files.get(&cell.model, &cell.recipe_canonical) {
+        Ok(f) => f,
+        Err(e) => return failure(Status::Failed, e),
+    };
+    // The plan estimated the fit; the file's real size decides it.
+    if let Some(reason) = device
+        .memory_bytes
+        .and_then(|m| cell.memory.with_file(file.bytes).exceeds(&device.name, m))
+    {
+        return failure(Status::Skipped, reason);
+    }
     if device.connection != Connection::Local {
-        return Some(JobResult::failure(
-            &cell.id,
+        return failure(
             Status::Unreachable,
             format!(
                 "device '{}' is reached over SSH, which this build does not deploy to yet",
                 device.name
             ),
-        ));
+        );
     }
-    let model = matrix.models.iter().find(|m| m.name == cell.model)?;
-    let file = match files.get(model) {
-        Ok(f) => f,
-        Err(e) => {
-            return Some(JobResult::failure(
-                &cell.id,
-                Status::Failed,
-                format!("{e:#}"),
-            ));
-        }
-    };
     let job = cell.job(ModelRef {
         path: file.path.display().to_string(),
-        sha256: file.sha256,
+        sha256: file.sha256.clone(),
+        source_sha256: Some(file.source_sha256.clone()),
     });
     match target.run(&job, Duration::from_secs_f64(cell.timeout_seconds)) {
         Outcome::Result(r) => Some(*r),
@@ -270,24 +271,28 @@ fn run_cell(
     }
 }
 
-/// Accuracy per (model identity, canonical recipe): from the store's cache
-/// or computed now.
+/// Accuracy per (model identity, canonical recipe), scored on the recipe
+/// files the cells run: from the store's cache or computed now. A recipe
+/// whose file (or whose reference's file) could not be made has none; its
+/// cells fail with the reason.
 fn accuracy_reports(
-    matrix: &Matrix,
     plan: &Plan,
     run: &RunStore,
-    files: &mut ModelFiles,
+    files: &RunFiles,
     progress: &mut Progress,
 ) -> anyhow::Result<BTreeMap<(String, String), AccuracyReport>> {
     let mut out = BTreeMap::new();
     let threads = crate::commands::loading::default_threads();
     for job in &plan.accuracy {
-        let Some(model) = matrix.models.iter().find(|m| m.name == job.model) else {
+        let (Ok(test), Ok(reference)) = (
+            files.get(&job.model, &job.recipe_canonical),
+            files.get(&job.model, &job.reference_canonical),
+        ) else {
             continue;
         };
-        let file = files.get(model)?;
         let key = AccuracyKey {
-            model_sha256: file.sha256.clone(),
+            file_sha256: test.sha256.clone(),
+            reference_sha256: reference.sha256.clone(),
             recipe: job.recipe_canonical.clone(),
             reference: job.reference_canonical.clone(),
             text_sha256: job.text_sha256.clone(),
@@ -303,7 +308,7 @@ fn accuracy_reports(
                     job.model, job.recipe, job.reference
                 ));
                 let text = accuracy::eval_text(job)?;
-                let r = accuracy::measure(job, &file.path, &text, threads)?;
+                let r = accuracy::measure(job, test, reference, &text, threads)?;
                 cache.put(&key, &r)?;
                 r
             }

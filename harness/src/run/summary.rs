@@ -15,6 +15,7 @@ struct Row {
     status: String,
     size_mib: String,
     rss_mib: String,
+    load_ms: String,
     ttft_ms: String,
     prefill: String,
     decode: String,
@@ -22,12 +23,13 @@ struct Row {
     drop: String,
 }
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "recipe",
     "workload",
     "status",
     "size MiB",
     "peak RSS MiB",
+    "load ms",
     "TTFT ms",
     "prefill tok/s",
     "decode tok/s",
@@ -51,6 +53,7 @@ fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
             status: "not run".into(),
             size_mib: String::new(),
             rss_mib: String::new(),
+            load_ms: String::new(),
             ttft_ms: String::new(),
             prefill: String::new(),
             decode: String::new(),
@@ -69,8 +72,9 @@ fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
         recipe: cell.recipe.clone(),
         workload,
         status,
-        size_mib: num(r.model.as_ref().map(|m| mib(m.recipe_bytes)), 1),
+        size_mib: num(r.model.as_ref().map(|m| mib(m.size_on_disk())), 1),
         rss_mib: num(r.memory.as_ref().map(|m| m.peak_rss_kib as f64 / 1024.0), 1),
+        load_ms: num(r.model.as_ref().map(|m| m.load_seconds * 1e3), 1),
         ttft_ms: num(lat.map(|l| l.ttft_s.median * 1e3), 1),
         prefill: num(lat.map(|l| l.prefill_tps.median), 0),
         decode: num(lat.map(|l| l.decode_tps.median), 1),
@@ -108,7 +112,7 @@ pub fn render(
     let mut out = String::new();
     for ((model, device), rows) in groups {
         let _ = writeln!(out, "\nmodel {model} on {device}");
-        let cols: Vec<[&str; 10]> = rows
+        let cols: Vec<[&str; 11]> = rows
             .iter()
             .map(|r| {
                 [
@@ -117,6 +121,7 @@ pub fn render(
                     &r.status,
                     &r.size_mib,
                     &r.rss_mib,
+                    &r.load_ms,
                     &r.ttft_ms,
                     &r.prefill,
                     &r.decode,

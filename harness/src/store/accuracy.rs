@@ -1,6 +1,6 @@
-//! [`AccuracyCache`]: accuracy is a property of model × recipe × eval text,
-//! not of the device, so it is computed once and kept in the database under
-//! every input that changes it.
+//! [`AccuracyCache`]: accuracy is a property of the recipe file, the
+//! reference file and the eval text, not of the device, so it is computed
+//! once and kept in the database under every input that changes it.
 
 use edgebench_schema::AccuracyReport;
 use rusqlite::{OptionalExtension, params};
@@ -12,8 +12,10 @@ use super::db::Store;
 /// Everything an accuracy figure depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccuracyKey {
-    /// Lower-case hex SHA-256 of the model file.
-    pub model_sha256: String,
+    /// Lower-case hex SHA-256 of the recipe file scored.
+    pub file_sha256: String,
+    /// Lower-case hex SHA-256 of the reference recipe's file.
+    pub reference_sha256: String,
     /// Canonical recipe evaluated.
     pub recipe: String,
     /// Canonical reference recipe it is compared with.
@@ -42,9 +44,10 @@ impl Store {
 impl AccuracyKey {
     fn label(&self) -> String {
         format!(
-            "model {} recipe {} reference {} text {} ctx {} windows {}",
-            self.model_sha256,
+            "file {} recipe {} reference file {} ({}) text {} ctx {} windows {}",
+            self.file_sha256,
             self.recipe,
+            self.reference_sha256,
             self.reference,
             self.text_sha256,
             self.ctx,
@@ -64,13 +67,12 @@ impl AccuracyCache<'_> {
         let json: Option<String> = s
             .conn
             .query_row(
-                "SELECT report_json FROM accuracy_cache
-                 WHERE model_sha256 = ?1 AND recipe = ?2 AND reference = ?3
-                   AND text_sha256 = ?4 AND ctx = ?5 AND windows = ?6",
+                "SELECT report_json FROM accuracy_by_file
+                 WHERE file_sha256 = ?1 AND reference_sha256 = ?2
+                   AND text_sha256 = ?3 AND ctx = ?4 AND windows = ?5",
                 params![
-                    key.model_sha256,
-                    key.recipe,
-                    key.reference,
+                    key.file_sha256,
+                    key.reference_sha256,
                     key.text_sha256,
                     key.ctx,
                     key.windows
@@ -107,11 +109,13 @@ impl AccuracyCache<'_> {
         serde_json::from_str::<AccuracyReport>(&json).map_err(bad)?;
         s.conn
             .execute(
-                "INSERT OR REPLACE INTO accuracy_cache
-                 (model_sha256, recipe, reference, text_sha256, ctx, windows, report_json, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO accuracy_by_file
+                 (file_sha256, reference_sha256, recipe, reference, text_sha256, ctx, windows,
+                  report_json, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
-                    key.model_sha256,
+                    key.file_sha256,
+                    key.reference_sha256,
                     key.recipe,
                     key.reference,
                     key.text_sha256,

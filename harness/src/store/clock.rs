@@ -14,7 +14,12 @@ pub struct UtcTime {
 impl UtcTime {
     /// The current time.
     pub fn now() -> Self {
-        let unix_ms = match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Self::from_system(SystemTime::now())
+    }
+
+    /// The instant `t` (e.g. a file's modification time).
+    pub fn from_system(t: SystemTime) -> Self {
+        let unix_ms = match t.duration_since(UNIX_EPOCH) {
             Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
             // A clock before 1970: negative milliseconds.
             Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),

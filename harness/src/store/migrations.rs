@@ -84,6 +84,25 @@ CREATE TABLE accuracy_cache (
 );
 ",
     },
+    Migration {
+        version: 3,
+        description: "accuracy cached by recipe file and reference file",
+        sql: "
+DROP TABLE accuracy_cache;
+CREATE TABLE accuracy_by_file (
+    file_sha256      TEXT NOT NULL,
+    reference_sha256 TEXT NOT NULL,
+    recipe           TEXT NOT NULL,
+    reference        TEXT NOT NULL,
+    text_sha256      TEXT NOT NULL,
+    ctx              INTEGER NOT NULL,
+    windows          INTEGER NOT NULL,
+    report_json      TEXT NOT NULL,
+    created          TEXT NOT NULL,
+    PRIMARY KEY (file_sha256, reference_sha256, text_sha256, ctx, windows)
+);
+",
+    },
 ];
 
 /// The schema version this build creates and reads.

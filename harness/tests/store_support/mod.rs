@@ -81,6 +81,8 @@ pub fn result(i: usize, seed: u64) -> JobResult {
             parameters: 987_654,
             recipe_bytes: rng.random_range(100_000..1_000_000),
             load_seconds: rng.random_range(0.01..0.2),
+            source_sha256: Some("ef".repeat(32)),
+            applied_at_load: false,
         }),
         workload: Some(Workload {
             threads: m.threads,
@@ -152,6 +154,8 @@ pub fn accuracy(rng: &mut StdRng) -> AccuracyReport {
         kld_mean: rng.random_range(0.0..0.1),
         kld_p99: rng.random_range(0.1..0.5),
         top1_agreement_pct: rng.random_range(80.0..100.0),
+        file_sha256: Some("12".repeat(32)),
+        reference_sha256: Some("34".repeat(32)),
     }
 }
 

@@ -84,6 +84,21 @@ pub fn apply(
     config: &ModelConfig,
     tensors: &TensorSet,
 ) -> Result<Applied, RecipeError> {
+    apply_with_progress(recipe, config, tensors, &|_, _| {})
+}
+
+/// [`apply`], calling `progress(done, total)` from the converting threads
+/// each time one more of the `total` tensors that need converting is done
+/// (large models take a while).
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_with_progress(
+    recipe: &Recipe,
+    config: &ModelConfig,
+    tensors: &TensorSet,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Applied, RecipeError> {
     config.validate()?;
     let plan = Plan::new(config, tensors, recipe.head_pruning(), recipe.ffn_pruning())?;
 
@@ -118,8 +133,11 @@ pub fn apply(
     let kept = out.len();
     let converted = jobs.len();
 
+    let finished = AtomicUsize::new(0);
     let done = run_jobs(&jobs, |job| {
-        convert(job, &plan, recipe.sparsity(), config.head_dim)
+        let r = convert(job, &plan, recipe.sparsity(), config.head_dim);
+        progress(finished.fetch_add(1, Ordering::Relaxed) + 1, converted);
+        r
     })?;
     let mut fallbacks = Vec::new();
     let mut sparsity = (recipe.sparsity() > 0).then_some(Sparsity {

@@ -110,6 +110,10 @@ pub enum RecipeError {
     /// Writing the output file failed.
     #[error("writing GGUF")]
     Gguf(#[from] GgufError),
+    /// A file is not what the recipe makes (see
+    /// [`check_file`](super::check_file)).
+    #[error("not a file of recipe: {0}")]
+    Mismatch(#[from] super::Mismatch),
     /// Reading or renaming the output file failed.
     #[error("{action} '{path}'")]
     Io {

@@ -18,6 +18,7 @@
 //! ```
 
 mod apply;
+mod conformance;
 mod error;
 mod prepare;
 mod prune;
@@ -27,7 +28,8 @@ mod structure;
 mod suggest;
 mod write;
 
-pub use apply::{Applied, apply, fitting_format};
+pub use apply::{Applied, apply, apply_with_progress, fitting_format};
+pub use conformance::{Mismatch, check_file, expected_type};
 pub use error::RecipeError;
 pub use prepare::{Prepared, prepare};
 pub use prune::{prune_smallest, sparsity_count};
@@ -36,4 +38,4 @@ pub use report::{
 };
 pub use spec::{OVERRIDE_CLASSES, Recipe, Scheme};
 pub use suggest::{edit_distance, nearest};
-pub use write::{RECIPE_KEY, write_gguf};
+pub use write::{RECIPE_KEY, WRITER_VERSION, write_gguf, write_gguf_with_progress};

@@ -2,6 +2,7 @@
 //! loads.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::Path;
 
 use super::{Applied, RecipeError};
@@ -9,6 +10,12 @@ use crate::gguf::{GgufFile, GgufWriter, Value};
 
 /// The metadata key recording the recipe's canonical name.
 pub const RECIPE_KEY: &str = "edgebench.recipe";
+
+/// Version of what [`write_gguf`] writes for a given source and recipe.
+/// Recipe files are cached under it: it changes whenever the same source
+/// and recipe would give other bytes (metadata, tensor order, rounding,
+/// pruning choices), so a cache never serves a file an older writer made.
+pub const WRITER_VERSION: u32 = 1;
 
 /// ggml's quantization format version (`GGML_QNT_VERSION`).
 const QUANTIZATION_VERSION: u32 = 2;
@@ -73,6 +80,21 @@ pub fn write_gguf(
     applied: &Applied,
     path: impl AsRef<Path>,
 ) -> Result<u64, RecipeError> {
+    write_gguf_with_progress(source, applied, path, &mut |_, _| {})
+}
+
+/// [`write_gguf`], calling `progress(written, total)` as bytes reach the
+/// file; `total` is the size of the tensor data, which the file exceeds
+/// only by its header and padding.
+///
+/// # Errors
+/// As [`write_gguf`].
+pub fn write_gguf_with_progress(
+    source: &GgufFile,
+    applied: &Applied,
+    path: impl AsRef<Path>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<u64, RecipeError> {
     let path = path.as_ref();
     let mut w = GgufWriter::new();
     for (k, v) in metadata(source, applied) {
@@ -101,7 +123,8 @@ pub fn write_gguf(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.{}.partial", std::process::id()));
-    let size = match w.write_to_path(&tmp) {
+    let total = applied.tensors.total_bytes();
+    let size = match write_file(&w, &tmp, &mut |n| progress(n, total)) {
         Ok(size) => size,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -117,4 +140,48 @@ pub fn write_gguf(
         }
     })?;
     Ok(size)
+}
+
+/// Writes `w` to `path` (created or truncated) and syncs it, reporting the
+/// bytes written so far.
+fn write_file(
+    w: &GgufWriter<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, crate::gguf::GgufError> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        Reporting {
+            inner: file,
+            written: 0,
+            progress,
+        },
+    );
+    let n = w.write_to(&mut out)?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .inner
+        .sync_all()?;
+    Ok(n)
+}
+
+/// A writer that reports the running total of the bytes it wrote.
+struct Reporting<'p, W> {
+    inner: W,
+    written: u64,
+    progress: &'p mut dyn FnMut(u64),
+}
+
+impl<W: Write> Write for Reporting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        (self.progress)(self.written);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

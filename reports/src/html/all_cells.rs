@@ -74,7 +74,7 @@ pub(super) fn row(cell: &CellRow) -> Vec<Value> {
         number(Some(cell.prompt_tokens.into()), 0),
         number(Some(cell.gen_tokens.into()), 0),
         text(r.status.name()),
-        number(r.model.as_ref().map(|m| mib(m.recipe_bytes)), 1),
+        number(r.model.as_ref().map(|m| mib(m.size_on_disk())), 1),
         number(r.memory.as_ref().map(|m| m.peak_rss_kib as f64 / 1024.0), 1),
         number(lat.map(|l| l.ttft_s.median * 1000.0), 1),
         number(median(lat.map(|l| &l.prefill_tps)), 1),

@@ -32,4 +32,10 @@ pub struct AccuracyReport {
     pub kld_p99: f64,
     /// Positions where both pick the same most likely token, percent.
     pub top1_agreement_pct: f64,
+    /// SHA-256 of the recipe file scored (the bytes the cells run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    /// SHA-256 of the reference recipe's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_sha256: Option<String>,
 }

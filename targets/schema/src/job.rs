@@ -40,7 +40,8 @@ pub enum SchemaError {
     },
 }
 
-/// The model file a job runs.
+/// The model file a job runs: the recipe file the controller made, which
+/// the agent loads as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelRef {
@@ -48,6 +49,10 @@ pub struct ModelRef {
     pub path: String,
     /// Lower-case hex SHA-256 of the file; the agent refuses another file.
     pub sha256: String,
+    /// Lower-case hex SHA-256 of the model the recipe file was made from,
+    /// echoed into the result so it names both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_sha256: Option<String>,
 }
 
 /// How long and how often to measure.
@@ -233,6 +238,11 @@ impl Job {
             || !self.model.sha256.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return invalid("model.sha256", "must be 64 hex digits");
+        }
+        if let Some(source) = &self.model.source_sha256
+            && (source.len() != 64 || !source.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return invalid("model.source_sha256", "must be 64 hex digits");
         }
         if self.model.path.is_empty() {
             return invalid("model.path", "must not be empty");

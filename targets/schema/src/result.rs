@@ -55,12 +55,12 @@ pub struct AgentInfo {
     pub isa: String,
 }
 
-/// The model as loaded with the recipe applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+/// The model as the agent loaded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelReport {
     /// The GGUF file's path on the device.
     pub path: String,
-    /// Its SHA-256.
+    /// Its SHA-256: exactly which bytes were measured.
     pub sha256: String,
     /// The file's size in bytes.
     pub file_bytes: u64,
@@ -68,11 +68,56 @@ pub struct ModelReport {
     pub recipe: String,
     /// Parameters after the recipe (pruning shrinks them).
     pub parameters: u64,
-    /// Bytes of the tensors in the recipe's formats: what a GGUF of this
-    /// recipe weighs on disk (without metadata).
+    /// Bytes of the tensors in the recipe's formats (the file without its
+    /// metadata).
     pub recipe_bytes: u64,
-    /// Seconds to load the file and apply the recipe.
+    /// Seconds to load the file (and apply the recipe, when
+    /// `applied_at_load`).
     pub load_seconds: f64,
+    /// SHA-256 of the model the recipe file was made from, when the job
+    /// named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_sha256: Option<String>,
+    /// Whether the recipe was applied while loading `path` (results of
+    /// older agents, which converted the source model) rather than `path`
+    /// being the recipe file, loaded as it is.
+    #[serde(default = "applied_at_load_before_recipe_files")]
+    pub applied_at_load: bool,
+}
+
+/// Results written before recipe files existed carry no
+/// `applied_at_load`: their agents applied the recipe at load.
+fn applied_at_load_before_recipe_files() -> bool {
+    true
+}
+
+impl Default for ModelReport {
+    fn default() -> Self {
+        ModelReport {
+            path: String::new(),
+            sha256: String::new(),
+            file_bytes: 0,
+            recipe: String::new(),
+            parameters: 0,
+            recipe_bytes: 0,
+            load_seconds: 0.0,
+            source_sha256: None,
+            applied_at_load: false,
+        }
+    }
+}
+
+impl ModelReport {
+    /// What the recipe weighs on a device's disk: the recipe file's size,
+    /// or for a recipe applied at load (whose file is the source model)
+    /// the size of its tensors.
+    pub fn size_on_disk(&self) -> u64 {
+        if self.applied_at_load {
+            self.recipe_bytes
+        } else {
+            self.file_bytes
+        }
+    }
 }
 
 /// One measured repetition.

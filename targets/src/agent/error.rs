@@ -43,8 +43,8 @@ pub enum AgentError {
         #[source]
         source: Box<RecipeError>,
     },
-    /// The file cannot be loaded with the recipe.
-    #[error("cannot load '{path}' with recipe '{recipe}': {source}")]
+    /// The file cannot be loaded, or is not a file of the job's recipe.
+    #[error("cannot load '{path}' as recipe '{recipe}': {source}")]
     Load {
         /// The path from the job.
         path: String,

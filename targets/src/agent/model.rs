@@ -1,5 +1,6 @@
-//! The model side of a run: the file checked against its SHA-256, loaded
-//! with the recipe, and a session running a fixed pseudo-random prompt.
+//! The model side of a run: the recipe file checked against its SHA-256
+//! and its recipe, loaded as it is, and a session running a fixed
+//! pseudo-random prompt.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -7,8 +8,8 @@ use std::time::Instant;
 
 use edgebench_kernels::generate::{Sampler, SplitMix64};
 use edgebench_kernels::gguf::GgufFile;
-use edgebench_kernels::model::{Logits, Model, ModelError, Session};
-use edgebench_kernels::recipe::{self, Prepared, Recipe};
+use edgebench_kernels::model::{Logits, Model, ModelError, Session, TensorSet};
+use edgebench_kernels::recipe::{self, Recipe, RecipeError};
 use edgebench_schema::{Job, ModelReport};
 use sha2::{Digest, Sha256};
 
@@ -53,7 +54,7 @@ pub fn verify_model(job: &Job) -> Result<u64, AgentError> {
     Ok(len)
 }
 
-/// A model loaded with the job's recipe.
+/// The job's recipe file, loaded as it is.
 pub struct Loaded {
     /// The runnable model.
     pub model: Arc<Model>,
@@ -61,36 +62,46 @@ pub struct Loaded {
     pub report: ModelReport,
 }
 
-/// Parses the job's recipe, opens the file and applies the recipe, timing
-/// both.
+/// Parses the job's recipe, opens the recipe file, checks that it is what
+/// the recipe makes and builds the model over its memory map: no
+/// conversion, so what is measured is what the device runs. Times all of
+/// it.
 ///
 /// # Errors
 /// [`AgentError::Recipe`] for a recipe that does not parse,
-/// [`AgentError::Load`] for a file or recipe that cannot be loaded.
+/// [`AgentError::Load`] for a file that cannot be loaded or is not a file
+/// of the job's recipe.
 pub fn load(job: &Job, file_bytes: u64) -> Result<Loaded, AgentError> {
     let recipe: Recipe = job.recipe.parse().map_err(|e| AgentError::Recipe {
         recipe: job.recipe.clone(),
         source: Box::new(e),
     })?;
-    let load_err = |e| AgentError::Load {
+    let load_err = |e: RecipeError| AgentError::Load {
         path: job.model.path.clone(),
         recipe: recipe.to_string(),
         source: Box::new(e),
     };
     let start = Instant::now();
-    let file = GgufFile::open(&job.model.path).map_err(|e| load_err(ModelError::from(e).into()))?;
-    let Prepared { model, report } = recipe::prepare(&Arc::new(file), &recipe).map_err(load_err)?;
+    let file = Arc::new(
+        GgufFile::open(&job.model.path).map_err(|e| load_err(ModelError::from(e).into()))?,
+    );
+    recipe::check_file(&file, &recipe).map_err(load_err)?;
+    let tensors = TensorSet::from_gguf(&file);
+    let (parameters, recipe_bytes) = (tensors.parameter_count(), tensors.total_bytes());
+    let model = Model::load(file).map_err(|e| load_err(e.into()))?;
     let load_seconds = start.elapsed().as_secs_f64();
     Ok(Loaded {
-        model,
+        model: Arc::new(model),
         report: ModelReport {
             path: job.model.path.clone(),
             sha256: job.model.sha256.to_ascii_lowercase(),
             file_bytes,
-            recipe: report.recipe.clone(),
-            parameters: report.parameters.1,
-            recipe_bytes: report.bytes.1,
+            recipe: recipe.to_string(),
+            parameters,
+            recipe_bytes,
             load_seconds,
+            source_sha256: job.model.source_sha256.clone(),
+            applied_at_load: false,
         },
     })
 }

@@ -52,7 +52,7 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
     }
     progress(&format!("hashing {}", job.model.path));
     let file_bytes = verify_model(job)?;
-    progress(&format!("loading with recipe {}", job.recipe));
+    progress(&format!("loading the {} recipe file as it is", job.recipe));
     let loaded = load(job, file_bytes)?;
     progress(&format!(
         "loaded in {:.3} s: {} parameters, {} bytes",

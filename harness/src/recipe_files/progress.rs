@@ -1,0 +1,81 @@
+//! [`MakeProgress`]: what making a recipe file reports as it goes, and a
+//! terminal bar for it.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Steps of making a recipe file, reported from the converting threads.
+pub trait MakeProgress: Sync {
+    /// `done` of `total` tensors converted.
+    fn converting(&self, done: usize, total: usize);
+    /// `written` of about `total` bytes written.
+    fn writing(&self, written: u64, total: u64);
+    /// The file is written and being hashed.
+    fn hashing(&self);
+}
+
+/// No report.
+impl MakeProgress for () {
+    fn converting(&self, _: usize, _: usize) {}
+    fn writing(&self, _: u64, _: u64) {}
+    fn hashing(&self) {}
+}
+
+/// A bar on standard error while a file is made, when it is a terminal.
+pub struct Bar {
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    /// A bar labelled `label` (e.g. `small q4_0`); hidden when standard
+    /// error is not a terminal.
+    pub fn new(label: &str) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(1);
+            if let Ok(style) =
+                ProgressStyle::with_template("{prefix} {bar:30.green/blue} {msg} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_prefix(format!("making {label}"));
+            bar
+        });
+        Bar { bar }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl MakeProgress for Bar {
+    fn converting(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(format!("converting {done}/{total} tensors"));
+        }
+    }
+
+    fn writing(&self, written: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total.max(written));
+            bar.set_position(written);
+            bar.set_message(format!(
+                "writing {:.0}/{:.0} MiB",
+                written as f64 / 1048576.0,
+                total as f64 / 1048576.0
+            ));
+        }
+    }
+
+    fn hashing(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_message("hashing");
+        }
+    }
+}
