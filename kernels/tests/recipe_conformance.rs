@@ -3,37 +3,15 @@
 
 mod recipe_support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use edgebench_kernels::gguf::{GgufFile, GgufWriter, Value};
 use edgebench_kernels::model::Model;
 use edgebench_kernels::quant::GgmlType;
 use edgebench_kernels::recipe::{
-    Mismatch, RECIPE_KEY, Recipe, RecipeError, apply, check_file, expected_type, write_gguf,
+    Mismatch, RECIPE_KEY, RecipeError, apply, check_file, expected_type, write_gguf,
 };
-use recipe_support::{Draft, Spec};
-
-struct TempPath(PathBuf);
-
-impl TempPath {
-    fn new(tag: &str) -> Self {
-        TempPath(std::env::temp_dir().join(format!(
-            "edgebench-conformance-{}-{tag}.gguf",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn recipe(s: &str) -> Recipe {
-    s.parse().unwrap()
-}
+use recipe_support::{Draft, Spec, TempPath, recipe};
 
 /// The recipe file of `name` made from a small f32 model.
 fn recipe_file(name: &str, tag: &str) -> (TempPath, Arc<GgufFile>) {

@@ -2,36 +2,13 @@
 
 mod recipe_support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use edgebench_kernels::gguf::{GgufFile, Value};
 use edgebench_kernels::model::{ModelConfig, TensorSet};
 use edgebench_kernels::quant::GgmlType;
-use edgebench_kernels::recipe::{RECIPE_KEY, Recipe, RecipeError, apply, write_gguf};
-use recipe_support::{Draft, Spec};
-
-/// A path in the temp dir, removed on drop.
-struct TempPath(PathBuf);
-
-impl TempPath {
-    fn new(tag: &str) -> Self {
-        TempPath(std::env::temp_dir().join(format!(
-            "edgebench-recipe-{}-{tag}.gguf",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn recipe(s: &str) -> Recipe {
-    s.parse().unwrap()
-}
+use edgebench_kernels::recipe::{RECIPE_KEY, RecipeError, apply, write_gguf};
+use recipe_support::{Draft, Spec, TempPath, recipe};
 
 #[test]
 fn written_file_reads_back_with_the_new_config() {

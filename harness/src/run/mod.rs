@@ -115,7 +115,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         .collect();
     let mut sources = ModelFiles::new(options.runs_dir.join("models"));
     let cache = RecipeCache::in_runs_dir(&options.runs_dir);
-    let files = recipes::prepare(&matrix, &plan, &todo, &mut sources, &cache);
+    let files = recipes::prepare(&matrix, &plan, &todo, &mut sources, &cache, &stop);
     let mut progress = Progress::new(plan.cells.len(), finished.len());
     let accuracy = if todo.is_empty() {
         BTreeMap::new()

@@ -4,6 +4,7 @@
 //! cells with the reason; the run goes on.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use edgebench_kernels::recipe::Recipe;
@@ -75,18 +76,27 @@ fn needed<'m>(matrix: &'m Matrix, plan: &Plan, cells: &[&Cell]) -> Vec<(&'m Mode
 }
 
 /// Finds or makes the recipe files `cells` (and the plan's accuracy jobs)
-/// need, printing one line per file made and a total.
+/// need, printing one line per file made and a total. Once `stop` is set
+/// no further file is made (a second Ctrl-C quits at once).
 pub fn prepare(
     matrix: &Matrix,
     plan: &Plan,
     cells: &[&Cell],
     sources: &mut ModelFiles,
     cache: &RecipeCache,
+    stop: &AtomicBool,
 ) -> RunFiles {
     let mut files = BTreeMap::new();
     let (mut made, mut cached) = (0, 0);
     for (model, recipe) in needed(matrix, plan, cells) {
         let key = (model.name.clone(), recipe.to_string());
+        if stop.load(Ordering::SeqCst) {
+            files.insert(
+                key,
+                Err("interrupted before its recipe file was made".into()),
+            );
+            continue;
+        }
         let source = match sources.get(model) {
             Ok(s) => s,
             Err(e) => {

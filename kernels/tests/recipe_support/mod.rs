@@ -203,3 +203,27 @@ impl Draft {
 pub fn f32_of(set: &TensorSet, name: &str) -> Vec<f32> {
     set.require(name).unwrap().to_f32(name).unwrap()
 }
+
+/// A path in the temp dir, removed on drop.
+pub struct TempPath(pub std::path::PathBuf);
+
+impl TempPath {
+    /// `edgebench-recipe-<pid>-<tag>.gguf` in the temp dir.
+    pub fn new(tag: &str) -> Self {
+        TempPath(std::env::temp_dir().join(format!(
+            "edgebench-recipe-{}-{tag}.gguf",
+            std::process::id()
+        )))
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `s` parsed as a recipe.
+pub fn recipe(s: &str) -> edgebench_kernels::recipe::Recipe {
+    s.parse().expect("a valid recipe")
+}
