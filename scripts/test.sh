@@ -55,7 +55,7 @@ cargo run --locked -q -p edgebench -- models synth --preset tiny --seed 1 "$work
 cargo run --locked -q -p edgebench -- models quantize "$work/tiny.gguf" "$work/tiny-q4_0.gguf" \
   --recipe q4_0 >/dev/null
 sha=$(sha256sum "$work/tiny-q4_0.gguf" | cut -d' ' -f1)
-printf '{"schema_version":1,"cell_id":"aarch64-check","model":{"path":"%s","sha256":"%s"},"recipe":"q4_0","threads":2,"prompt_tokens":16,"gen_tokens":8,"measure":{"warmup_reps":1,"min_reps":2,"min_seconds":0,"idle_seconds":0},"meter":{"kind":"none"}}' \
+printf '{"schema_version":2,"cell_id":"aarch64-check","model":{"path":"%s","sha256":"%s"},"recipe":"q4_0","threads":2,"prompt_tokens":16,"gen_tokens":8,"measure":{"warmup_reps":1,"min_reps":2,"min_seconds":0,"idle_seconds":0},"meter":{"kind":"none"}}' \
   "$work/tiny-q4_0.gguf" "$sha" > "$work/job.json"
 "${qemu[@]}" "$agent" probe > "$work/probe.json"
 "${qemu[@]}" "$agent" run --quiet < "$work/job.json" > "$work/result.json"

@@ -18,7 +18,7 @@ fn recipe(s: &str) -> Recipe {
 
 /// A tiny synthetic source model in `dir`, with its SHA-256.
 fn source(dir: &Path) -> (PathBuf, String) {
-    let path = dir.join("tiny.gguf");
+    let path = dir.join("synthetic-tiny-4.gguf");
     synth::write(Preset::Tiny, 4, &path).unwrap();
     let sha = sha256_file(&path).unwrap();
     (path, sha)
@@ -138,19 +138,22 @@ fn a_source_that_is_not_a_model_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.gguf");
     std::fs::write(&junk, b"GGUF but not really").unwrap();
-    let cache = RecipeCache::new(dir.path().join("cache"));
+    let cache = RecipeCache::new(dir.path().join("recipes"));
     let e = cache
         .get_or_make(&junk, &"ab".repeat(32), &recipe("q4_0"), &())
         .unwrap_err();
     assert!(matches!(e, RecipeFileError::Source { .. }), "{e}");
     let text = format!("{:#}", anyhow::Error::from(e));
     assert!(text.contains("junk.gguf"), "{text}");
-    // Nothing half made is left as an entry.
+    // Nothing half made is left: no file, no manifest, no partial.
     let entries = recipe_files::list(dir.path()).unwrap();
-    assert!(
-        entries.iter().all(|e| e.kind != EntryKind::Recipe),
-        "{entries:?}"
-    );
+    assert!(entries.is_empty(), "{entries:?}");
+    let left: Vec<_> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -162,7 +165,21 @@ fn list_and_prune_by_last_use() {
     let cache = RecipeCache::new(models.join("recipes"));
     let (q8, _) = get(&cache, &src, "q8_0");
     let (q4, _) = get(&cache, &src, "q4_0");
-    std::fs::write(models.join("recipes/.x.gguf.123.partial"), b"half").unwrap();
+    // A partial file of an abandoned write, two hours old, and one of a
+    // write that may still be running; a model of the user's own.
+    let old_partial = models.join("recipes/.x.gguf.123.partial");
+    std::fs::write(&old_partial, b"half").unwrap();
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .append(true)
+        .open(&old_partial)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let fresh_partial = models.join("recipes/.y.gguf.124.partial");
+    std::fs::write(&fresh_partial, b"half").unwrap();
+    let own = models.join("my-model.gguf");
+    std::fs::write(&own, b"not ours to prune").unwrap();
 
     let entries = recipe_files::list(&models).unwrap();
     let kinds: Vec<EntryKind> = entries.iter().map(|e| e.kind).collect();
@@ -172,6 +189,10 @@ fn list_and_prune_by_last_use() {
         "{entries:?}"
     );
     assert!(kinds.contains(&EntryKind::Synthetic) && kinds.contains(&EntryKind::Partial));
+    assert!(
+        entries.iter().all(|e| !e.label.contains("my-model")),
+        "{entries:?}"
+    );
     let q8_entry = entries
         .iter()
         .find(|e| e.label.starts_with("q8_0 of"))
@@ -191,18 +212,29 @@ fn list_and_prune_by_last_use() {
     let p = recipe_files::prune(&models, day, now, false).unwrap();
     assert!(p.removed.is_empty() && p.kept == entries.len());
 
-    // Used again now, q4_0 survives a prune of everything older than a
-    // moment ago; a dry run removes nothing.
+    // A dry run of "nothing older than a moment ago" would remove all but
+    // the fresh partial, and removes nothing.
     let cutoff_now = now + Duration::from_secs(1);
     let dry = recipe_files::prune(&models, Duration::ZERO, cutoff_now, true).unwrap();
-    assert_eq!(dry.removed.len(), entries.len());
-    assert!(q4.path.exists() && q8.path.exists());
+    assert_eq!(dry.removed.len(), entries.len() - 1, "{dry:?}");
+    assert!(q4.path.exists() && q8.path.exists() && old_partial.exists());
+
+    // Used again since, q4_0 survives; so does q8_0 while a run holds its
+    // lock (it is being made or looked up).
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(get(&cache, &src, "q4_0").1, Outcome::Hit);
+    let held = std::fs::File::open(cache.lock_path(&q8.key)).unwrap();
+    held.lock().unwrap();
     let p = recipe_files::prune(&models, Duration::ZERO, cutoff_now, false).unwrap();
-    assert_eq!(p.kept, 1, "{p:?}");
+    assert!(q4.path.exists() && q8.path.exists());
+    assert_eq!(p.kept, 3, "q4_0, the locked q8_0, the fresh partial: {p:?}");
+    drop(held);
+    let p = recipe_files::prune(&models, Duration::ZERO, cutoff_now, false).unwrap();
+    assert_eq!(p.kept, 2, "{p:?}");
     assert!(p.freed_bytes >= q8.bytes);
     assert!(q4.path.exists() && !q8.path.exists());
     assert!(!cache.manifest_path(&q8.key).exists());
     assert!(!src.0.exists(), "the synthetic source was pruned");
+    assert!(!old_partial.exists() && fresh_partial.exists());
+    assert!(own.exists(), "a model of the user's own is never pruned");
 }

@@ -9,6 +9,7 @@ use edgebench::store::{
     CSV_COLUMNS, EnvInfo, GIT_REVISION, NewRun, RunId, RunStatus, RunStore, Store, StoreError,
     read_results_jsonl, read_run,
 };
+use edgebench_schema::SCHEMA_VERSION;
 use store_support::{MATRIX, cell_id, meta, new_run, result};
 
 /// The header as released: columns may be appended, never renamed, removed
@@ -157,9 +158,11 @@ fn write_jsonl(lines: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn a_line_of_another_schema_version_names_path_and_line() {
-    let other = result(1, 1)
-        .to_json()
-        .replacen("\"schema_version\":1", "\"schema_version\":9", 1);
+    let other = result(1, 1).to_json().replacen(
+        &format!("\"schema_version\":{SCHEMA_VERSION}"),
+        "\"schema_version\":9",
+        1,
+    );
     let (_dir, path) = write_jsonl(&[result(0, 1).to_json(), other, result(2, 1).to_json()]);
     let err = read_results_jsonl(&path).unwrap_err();
     assert!(

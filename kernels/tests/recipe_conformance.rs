@@ -90,6 +90,16 @@ fn without_a_recorded_recipe_the_formats_decide() {
     let (_a, q8) = recipe_file("q8_0", "plain-src");
     let (_b, plain) = without_record(&q8, "plain");
     check_file(&plain, &recipe("q8_0")).unwrap();
+    // Whether it was pruned cannot be told from the formats.
+    for pruning in ["q8_0+heads25", "q8_0+ffn25", "q8_0+sparse50"] {
+        let e = mismatch(check_file(&plain, &recipe(pruning)).unwrap_err());
+        assert_eq!(
+            e,
+            Mismatch::Unrecorded {
+                expected: pruning.into()
+            }
+        );
+    }
     let e = mismatch(check_file(&plain, &recipe("q4_0+output=q8_0")).unwrap_err());
     let text = e.to_string();
     match e {

@@ -258,10 +258,10 @@ fn bad_jobs_give_failure_results() {
         &["unknown field", "colour"],
     );
     check_failure(
-        &edit(&|v| v["schema_version"] = json!(2)),
+        &edit(&|v| v["schema_version"] = json!(1)),
         Status::Failed,
         "cell-1",
-        &["schema_version 2", "version 1"],
+        &["schema_version 1", "reads version 2"],
     );
     let missing = model.path.with_file_name("absent.gguf");
     check_failure(

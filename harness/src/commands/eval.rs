@@ -194,7 +194,6 @@ fn load_models(args: &EvalArgs) -> anyhow::Result<(LoadedModel, Option<LoadedMod
                      (e.g. the f32 recipe file), or give --recipe"
                 );
             }
-            let test = loading::load_file(&args.model, None)?;
             if args.reference.is_none() {
                 bail!(
                     "without --recipe, {} is scored as it is: name the reference file with \
@@ -203,7 +202,7 @@ fn load_models(args: &EvalArgs) -> anyhow::Result<(LoadedModel, Option<LoadedMod
                     args.model.display()
                 );
             }
-            Ok((test, None))
+            Ok((loading::load_file(&args.model, None)?, None))
         }
     }
 }

@@ -188,6 +188,22 @@ mod tests {
     }
 
     #[test]
+    fn the_real_file_size_decides_the_fit() {
+        let shape = ModelShape::of_preset(Preset::Small);
+        let est = FitEstimate::new(&shape, &"q8_0".parse().unwrap(), 64, 96, 4);
+        // A device with exactly the estimate: the estimate fits, but the
+        // recipe file (tensors plus metadata and padding) does not.
+        let memory = est.total_bytes;
+        assert_eq!(est.exceeds("box", memory), None);
+        let file = est.weights_bytes + 300_000;
+        let real = est.with_file(file);
+        assert_eq!(real.total_bytes, est.total_bytes + 300_000);
+        assert!(real.weights_from_file && !est.weights_from_file);
+        let why = real.exceeds("box", memory).unwrap();
+        assert!(why.contains(&format!("recipe file {}", mib(file))), "{why}");
+    }
+
+    #[test]
     fn recipe_weights_match_the_applied_recipe() {
         let model = synth::generate(Preset::Tiny, 3).unwrap();
         let shape = ModelShape::of_preset(Preset::Tiny);

@@ -94,7 +94,8 @@ impl Cell {
         &self.id[..12]
     }
 
-    /// Whether the cell will run.
+    /// Whether the cell is planned to run: its estimated memory fits (a run
+    /// checks again with the recipe file's real size).
     pub fn is_planned(&self) -> bool {
         self.status == CellStatus::Planned
     }
@@ -185,7 +186,7 @@ impl Plan {
         }
     }
 
-    /// Number of cells that will run.
+    /// Number of cells planned to run (see [`Cell::is_planned`]).
     pub fn planned_count(&self) -> usize {
         self.cells.iter().filter(|c| c.is_planned()).count()
     }

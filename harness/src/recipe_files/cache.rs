@@ -12,11 +12,13 @@ use crate::matrix;
 use crate::store::UtcTime;
 
 /// The cache key of `recipe` made from the source whose SHA-256 is
-/// `source_sha256` by this build's writer: hex SHA-256 of all three.
+/// `source_sha256` by this build's writer (and recorded in this build's
+/// manifest layout): hex SHA-256 of all four.
 pub fn cache_key(source_sha256: &str, recipe: &Recipe) -> String {
     matrix::sha256_hex(
         format!(
-            "edgebench-recipe-file\nwriter {WRITER_VERSION}\nsource {}\nrecipe {recipe}\n",
+            "edgebench-recipe-file\nwriter {WRITER_VERSION}\nmanifest {MANIFEST_VERSION}\n\
+             source {}\nrecipe {recipe}\n",
             source_sha256.to_ascii_lowercase()
         )
         .as_bytes(),
@@ -90,6 +92,24 @@ impl RecipeCache {
         self.dir.join(format!("{key}.gguf"))
     }
 
+    /// The lock file of `key`'s entry.
+    pub fn lock_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.lock"))
+    }
+
+    /// Holds the lock of `key`'s entry until the file returned is dropped.
+    fn lock(&self, key: &str) -> Result<File, RecipeFileError> {
+        let path = self.lock_path(key);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(RecipeFileError::io("open", &path))?;
+        file.lock().map_err(RecipeFileError::io("lock", &path))?;
+        Ok(file)
+    }
+
     /// Where the manifest of `key` lives.
     pub fn manifest_path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{key}.json"))
@@ -110,6 +130,10 @@ impl RecipeCache {
         progress: &dyn MakeProgress,
     ) -> Result<(RecipeFile, Outcome), RecipeFileError> {
         let key = cache_key(source_sha256, recipe);
+        std::fs::create_dir_all(&self.dir).map_err(RecipeFileError::io("create", &self.dir))?;
+        // One process at a time looks an entry up and makes it: another
+        // run making the same file waits for it, then finds it made.
+        let _lock = self.lock(&key)?;
         let outcome = match self.lookup(&key, source_sha256, recipe) {
             Lookup::Valid(found) => {
                 self.touch(&key);
@@ -118,7 +142,6 @@ impl RecipeCache {
             Lookup::Missing => Outcome::Made,
             Lookup::Invalid(reason) => Outcome::Remade { reason },
         };
-        std::fs::create_dir_all(&self.dir).map_err(RecipeFileError::io("create", &self.dir))?;
         // An entry being made has no manifest, so an interrupted make is
         // never taken for a finished one.
         let manifest_path = self.manifest_path(&key);

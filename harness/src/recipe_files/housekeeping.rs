@@ -112,7 +112,9 @@ pub fn list(models_dir: &Path) -> Result<Vec<CacheEntry>, RecipeFileError> {
                 vec![path.clone()],
                 modified(&path).1,
             ));
-        } else if name.ends_with(".gguf") {
+        } else if name.starts_with("synthetic-") && name.ends_with(".gguf") {
+            // Only what runs generate: a model of the user's own kept here
+            // is never listed, so never pruned.
             let used = modified(&path).1;
             out.push(entry(EntryKind::Synthetic, name, vec![path], used));
         }
@@ -143,11 +145,11 @@ pub fn list(models_dir: &Path) -> Result<Vec<CacheEntry>, RecipeFileError> {
         }
         let gguf_path = recipes.join(&gguf);
         let json_path = recipes.join(&json);
-        let mut paths = vec![json_path.clone()];
-        if files.contains(&gguf) {
-            paths.insert(0, gguf_path.clone());
-        }
-        paths.retain(|p| p.exists());
+        let paths: Vec<PathBuf> = [&gguf, &json, &format!("{key}.lock")]
+            .into_iter()
+            .filter(|n| files.contains(n))
+            .map(|n| recipes.join(n))
+            .collect();
         let (label, used, problem) = match Manifest::read(&json_path) {
             Ok(m) => {
                 let label = format!("{} of {}", m.recipe, short(&m.source_sha256));
@@ -169,11 +171,17 @@ pub fn list(models_dir: &Path) -> Result<Vec<CacheEntry>, RecipeFileError> {
 }
 
 fn short(sha: &str) -> String {
-    format!("sha256:{}", &sha[..sha.len().min(12)])
+    format!("sha256:{}", sha.chars().take(12).collect::<String>())
 }
 
+/// A file left by a write is never taken for abandoned sooner than this,
+/// whatever the prune's age: it may belong to a make still running.
+const PARTIAL_GRACE: Duration = Duration::from_secs(3600);
+
 /// Removes the entries of the cache in `models_dir` last used more than
-/// `keep` before `now`; with `dry_run`, only says which.
+/// `keep` before `now`; with `dry_run`, only says which. An entry being
+/// made (its lock held) or used again since it was listed is kept, and so
+/// is a partial file younger than an hour.
 ///
 /// # Errors
 /// [`RecipeFileError::Io`] when a directory cannot be listed or a file
@@ -185,23 +193,24 @@ pub fn prune(
     dry_run: bool,
 ) -> Result<Pruned, RecipeFileError> {
     let cutoff = now.checked_sub(keep).unwrap_or(SystemTime::UNIX_EPOCH);
-    let (removed, kept): (Vec<_>, Vec<_>) = list(models_dir)?
-        .into_iter()
-        .partition(|e| e.last_used_at < cutoff);
+    let partial_cutoff = now
+        .checked_sub(keep.max(PARTIAL_GRACE))
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let (mut removed, mut kept): (Vec<_>, Vec<_>) =
+        list(models_dir)?.into_iter().partition(|e| match e.kind {
+            EntryKind::Partial => e.last_used_at < partial_cutoff,
+            _ => e.last_used_at < cutoff,
+        });
     if !dry_run {
-        for e in &removed {
-            // The manifest last, so an entry half removed is never valid.
-            let mut files = e.files.clone();
-            files.sort_by_key(|f| f.extension().is_some_and(|x| x == "json"));
-            for f in &files {
-                match std::fs::remove_file(f) {
-                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(RecipeFileError::io("remove", f)(err));
-                    }
-                    _ => {}
-                }
+        let mut gone = Vec::new();
+        for e in removed {
+            if remove_entry(&e, cutoff)? {
+                gone.push(e);
+            } else {
+                kept.push(e);
             }
         }
+        removed = gone;
     }
     Ok(Pruned {
         freed_bytes: removed.iter().map(|e| e.bytes).sum(),
@@ -209,4 +218,56 @@ pub fn prune(
         kept_bytes: kept.iter().map(|e| e.bytes).sum(),
         removed,
     })
+}
+
+/// Removes the files of `e` unless it is locked or was used since
+/// `cutoff`; whether it did.
+fn remove_entry(e: &CacheEntry, cutoff: SystemTime) -> Result<bool, RecipeFileError> {
+    let lock_file = e
+        .files
+        .iter()
+        .find(|f| f.extension().is_some_and(|x| x == "lock"));
+    // Held until the files are gone, so no run makes or finds the entry
+    // half removed.
+    let _lock = match lock_file.map(std::fs::File::open) {
+        Some(Ok(f)) => match f.try_lock() {
+            Ok(()) => Some(f),
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(RecipeFileError::io(
+                    "lock",
+                    lock_file.cloned().unwrap_or_default(),
+                )(err));
+            }
+        },
+        _ => None,
+    };
+    // Used again since it was listed: a run's look-up touches it.
+    let used = e
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x != "lock"))
+        .map(|f| modified(f).1)
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    if e.kind != EntryKind::Partial && used >= cutoff {
+        return Ok(false);
+    }
+    // The manifest (and the lock) last, so an entry half removed is never
+    // taken for a whole one.
+    let mut files = e.files.clone();
+    files.sort_by_key(|f| match f.extension().and_then(|x| x.to_str()) {
+        Some("json") => 1,
+        Some("lock") => 2,
+        _ => 0,
+    });
+    for f in &files {
+        match std::fs::remove_file(f) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                return Err(RecipeFileError::io("remove", f)(err));
+            }
+            _ => {}
+        }
+    }
+    Ok(true)
 }

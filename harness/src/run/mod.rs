@@ -22,7 +22,7 @@ use edgebench_schema::job::ModelRef;
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::matrix::{self, Connection, Matrix};
-use crate::plan::{Cell, Plan};
+use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
 use crate::report;
 use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
@@ -229,9 +229,10 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// One cell: unreachable (not the local device), skipped (its recipe file
-/// does not fit in the device's memory) or run by the agent on its recipe
-/// file. `None` when the user interrupted it.
+/// One cell: skipped (its estimate does not fit in the device's memory),
+/// unreachable (not the local device), skipped again when its recipe
+/// file's real size does not fit, or run by the agent on its recipe file.
+/// `None` when the user interrupted it.
 fn run_cell(
     matrix: &Matrix,
     cell: &Cell,
@@ -239,18 +240,10 @@ fn run_cell(
     target: &LocalTarget,
 ) -> Option<JobResult> {
     let failure = |status, reason: String| Some(JobResult::failure(&cell.id, status, reason));
-    let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
-    let file = match files.get(&cell.model, &cell.recipe_canonical) {
-        Ok(f) => f,
-        Err(e) => return failure(Status::Failed, e),
-    };
-    // The plan estimated the fit; the file's real size decides it.
-    if let Some(reason) = device
-        .memory_bytes
-        .and_then(|m| cell.memory.with_file(file.bytes).exceeds(&device.name, m))
-    {
-        return failure(Status::Skipped, reason);
+    if let CellStatus::Skipped { reason } = &cell.status {
+        return failure(Status::Skipped, reason.clone());
     }
+    let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
     if device.connection != Connection::Local {
         return failure(
             Status::Unreachable,
@@ -259,6 +252,17 @@ fn run_cell(
                 device.name
             ),
         );
+    }
+    let file = match files.get(&cell.model, &cell.recipe_canonical) {
+        Ok(f) => f,
+        Err(e) => return failure(Status::Failed, e),
+    };
+    // The plan estimated the weights; the file's real size decides.
+    if let Some(reason) = device
+        .memory_bytes
+        .and_then(|m| cell.memory.with_file(file.bytes).exceeds(&device.name, m))
+    {
+        return failure(Status::Skipped, reason);
     }
     let job = cell.job(ModelRef {
         path: file.path.display().to_string(),
@@ -273,8 +277,8 @@ fn run_cell(
 
 /// Accuracy per (model identity, canonical recipe), scored on the recipe
 /// files the cells run: from the store's cache or computed now. A recipe
-/// whose file (or whose reference's file) could not be made has none; its
-/// cells fail with the reason.
+/// whose file or whose reference's file could not be made has none, with a
+/// warning naming why.
 fn accuracy_reports(
     plan: &Plan,
     run: &RunStore,
@@ -284,11 +288,18 @@ fn accuracy_reports(
     let mut out = BTreeMap::new();
     let threads = crate::commands::loading::default_threads();
     for job in &plan.accuracy {
-        let (Ok(test), Ok(reference)) = (
+        let (test, reference) = match (
             files.get(&job.model, &job.recipe_canonical),
             files.get(&job.model, &job.reference_canonical),
-        ) else {
-            continue;
+        ) {
+            (Ok(t), Ok(r)) => (t, r),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!(
+                    "warning: no accuracy for {} {} against {}: {e}",
+                    job.model, job.recipe, job.reference
+                );
+                continue;
+            }
         };
         let key = AccuracyKey {
             file_sha256: test.sha256.clone(),

@@ -68,9 +68,12 @@ impl ModelFiles {
 /// the same model; a damaged one is detected by the agent's hash check only
 /// if it changed since, so the hash is taken from the file itself.
 fn synthetic(path: &Path, preset: synth::Preset, seed: u64) -> anyhow::Result<String> {
-    if let Ok(f) = std::fs::File::options().append(true).open(path) {
-        // Its modification time is its last use, for `models cache prune`.
-        let _ = f.set_modified(std::time::SystemTime::now());
+    if path.exists() {
+        // Its modification time is its last use, for `models cache prune`;
+        // best effort (a read-only cache is still usable).
+        if let Ok(f) = std::fs::File::options().append(true).open(path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
     } else {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)

@@ -3,14 +3,14 @@
 //! anything is measured. A (model, recipe) that cannot be made fails its
 //! cells with the reason; the run goes on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use edgebench_kernels::recipe::Recipe;
 
 use super::models::ModelFiles;
-use crate::matrix::{Matrix, ModelSpec};
+use crate::matrix::{Connection, Matrix, ModelSpec};
 use crate::plan::{Cell, Plan, mib};
 use crate::recipe_files::{Bar, Outcome, RecipeCache, RecipeFile};
 
@@ -37,23 +37,27 @@ impl RunFiles {
     }
 }
 
-/// Every (model, recipe) that `cells` and the plan's accuracy jobs need,
-/// in matrix order.
+/// Whether `cell` will be handed to an agent: planned (the estimate fits)
+/// on a device this build deploys to.
+pub fn will_run(matrix: &Matrix, cell: &Cell) -> bool {
+    cell.is_planned()
+        && matrix
+            .devices
+            .iter()
+            .any(|d| d.name == cell.device && d.connection == Connection::Local)
+}
+
+/// Every (model, recipe) that the `cells` that will run and, when any
+/// will, the plan's accuracy jobs need, in matrix order.
 fn needed<'m>(matrix: &'m Matrix, plan: &Plan, cells: &[&Cell]) -> Vec<(&'m ModelSpec, Recipe)> {
-    let mut wanted: Vec<(String, String)> = Vec::new();
-    let mut add = |model: &str, recipe: &str| {
-        let k = (model.to_owned(), recipe.to_owned());
-        if !wanted.contains(&k) {
-            wanted.push(k);
-        }
-    };
-    for c in cells {
-        add(&c.model, &c.recipe_canonical);
+    let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+    for c in cells.iter().filter(|c| will_run(matrix, c)) {
+        wanted.insert((c.model.clone(), c.recipe_canonical.clone()));
     }
-    if !cells.is_empty() {
+    if !wanted.is_empty() {
         for a in &plan.accuracy {
-            add(&a.model, &a.reference_canonical);
-            add(&a.model, &a.recipe_canonical);
+            wanted.insert((a.model.clone(), a.reference_canonical.clone()));
+            wanted.insert((a.model.clone(), a.recipe_canonical.clone()));
         }
     }
     let mut recipes: Vec<&Recipe> = matrix.recipes.iter().map(|r| &r.recipe).collect();

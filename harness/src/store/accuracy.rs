@@ -9,7 +9,10 @@ use super::StoreError;
 use super::clock::UtcTime;
 use super::db::Store;
 
-/// Everything an accuracy figure depends on.
+/// Everything an accuracy figure depends on: the two files' bytes, the
+/// text and the windows. The recipe names are stored beside it for people
+/// and are not part of the key (the same bytes under another name are the
+/// same figure).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccuracyKey {
     /// Lower-case hex SHA-256 of the recipe file scored.

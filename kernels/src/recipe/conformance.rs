@@ -27,6 +27,15 @@ pub enum Mismatch {
         /// Why it does not parse.
         reason: String,
     },
+    /// The recipe prunes, and the file records no recipe: nothing in a
+    /// file's formats shows whether (or how) it was pruned.
+    #[error(
+        "recipe '{expected}' prunes, and the file records no recipe to show it was made with it"
+    )]
+    Unrecorded {
+        /// The recipe asked for.
+        expected: String,
+    },
     /// A tensor is stored in another format than the recipe stores it in.
     #[error(
         "tensor '{tensor}' is {found}, recipe '{expected_recipe}' stores it as {expected}{}",
@@ -69,8 +78,9 @@ pub fn expected_type(recipe: &Recipe, name: &str, row_length: usize) -> Option<G
 
 /// Checks that `file` is what `recipe` makes: the recipe the file records, if
 /// it records one, is `recipe`, and every tensor is stored in the format the
-/// recipe gives it. Pruning leaves no trace in the formats, so a file that
-/// records no recipe is checked by its formats alone.
+/// recipe gives it. A file that records no recipe (one another tool wrote)
+/// is checked by its formats alone, which only a recipe that does not prune
+/// allows: pruning leaves no trace in the formats.
 ///
 /// # Errors
 /// [`RecipeError::Mismatch`] with the first difference found.
@@ -94,6 +104,9 @@ pub fn check_file(file: &GgufFile, recipe: &Recipe) -> Result<(), RecipeError> {
                 expected,
             }));
         }
+    }
+    if recorded.is_none() && recipe.prunes() {
+        return Err(RecipeError::Mismatch(Mismatch::Unrecorded { expected }));
     }
     for info in file.tensors() {
         let row = info.dims.first().copied().unwrap_or(0) as usize;

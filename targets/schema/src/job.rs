@@ -21,13 +21,15 @@ pub enum SchemaError {
         source: serde_json::Error,
     },
     /// Another schema version.
-    #[error("{what} has schema_version {found}, this build reads version {expected}")]
+    #[error("{what} has schema_version {found}, this build reads {}", versions(*oldest, *expected))]
     Version {
         /// `job` or `result`.
         what: &'static str,
         /// The version found (0 when absent).
         found: u64,
-        /// The version this build reads.
+        /// The oldest version this build reads.
+        oldest: u32,
+        /// The newest version this build reads (its own).
         expected: u32,
     },
     /// A field holds a value outside its range.
@@ -204,7 +206,7 @@ impl Job {
     /// # Errors
     /// [`SchemaError`] naming what is wrong.
     pub fn from_json(text: &str) -> Result<Job, SchemaError> {
-        check_version("job", text)?;
+        check_version("job", text, SCHEMA_VERSION)?;
         let job: Job = parse("job", text)?;
         job.validate()?;
         Ok(job)
@@ -295,8 +297,21 @@ impl Job {
     }
 }
 
-/// Reads `schema_version` before the full parse.
-pub(crate) fn check_version(what: &'static str, text: &str) -> Result<(), SchemaError> {
+fn versions(oldest: u32, newest: u32) -> String {
+    if oldest == newest {
+        format!("version {newest}")
+    } else {
+        format!("versions {oldest} to {newest}")
+    }
+}
+
+/// Reads `schema_version` before the full parse: it must be from `oldest`
+/// to [`SCHEMA_VERSION`].
+pub(crate) fn check_version(
+    what: &'static str,
+    text: &str,
+    oldest: u32,
+) -> Result<(), SchemaError> {
     #[derive(Deserialize)]
     struct Versioned {
         schema_version: Option<serde_json::Value>,
@@ -307,10 +322,11 @@ pub(crate) fn check_version(what: &'static str, text: &str) -> Result<(), Schema
         .as_ref()
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    if found != u64::from(SCHEMA_VERSION) {
+    if !(u64::from(oldest)..=u64::from(SCHEMA_VERSION)).contains(&found) {
         return Err(SchemaError::Version {
             what,
             found,
+            oldest,
             expected: SCHEMA_VERSION,
         });
     }

@@ -21,5 +21,14 @@ pub use result::{
 pub use stats::Summary;
 
 /// Version of the job and result formats. An agent refuses a job of another
-/// version; readers of stored results check it.
-pub const SCHEMA_VERSION: u32 = 1;
+/// version; readers of stored results take any version from
+/// [`OLDEST_RESULT_VERSION`] to this one.
+///
+/// - 2: the job's model is the recipe file, which the agent runs as it is;
+///   results say so (`model.applied_at_load` false) and name the source.
+/// - 1: the job's model was the source, converted to the recipe at load.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest result version this build still reads (results of version-1
+/// agents, which applied the recipe at load).
+pub const OLDEST_RESULT_VERSION: u32 = 1;

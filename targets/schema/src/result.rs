@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::job::{check_version, parse};
-use crate::{AccuracyReport, SCHEMA_VERSION, SchemaError, Summary};
+use crate::{AccuracyReport, OLDEST_RESULT_VERSION, SCHEMA_VERSION, SchemaError, Summary};
 
 /// How a cell ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -330,7 +330,7 @@ impl JobResult {
     /// # Errors
     /// [`SchemaError::Version`] or [`SchemaError::Json`].
     pub fn from_json(text: &str) -> Result<JobResult, SchemaError> {
-        check_version("result", text)?;
+        check_version("result", text, OLDEST_RESULT_VERSION)?;
         parse("result", text)
     }
 

@@ -90,7 +90,7 @@ fn bad_jobs_name_the_field() {
     for text in ["", "{", "[]", "null", "{\"schema_version\": \"1\"}"] {
         assert!(Job::from_json(text).is_err(), "{text:?}");
     }
-    let e = Job::from_json("{\"schema_version\": 1, \"cell_id\": 3}").unwrap_err();
+    let e = Job::from_json("{\"schema_version\": 2, \"cell_id\": 3}").unwrap_err();
     assert!(matches!(e, SchemaError::Json { .. }), "{e}");
 }
 
@@ -101,7 +101,31 @@ fn failure_results_round_trip() {
     assert!(text.contains("\"status\":\"failed\""), "{text}");
     assert_eq!(JobResult::from_json(&text).unwrap(), r);
     assert!(JobResult::from_json("{\"schema_version\": 2}").is_err());
+    let e = JobResult::from_json("{\"schema_version\": 3}").unwrap_err();
+    assert!(e.to_string().contains("reads versions 1 to 2"), "{e}");
     let s = Summary::of(&[1.0, 2.0], 1).unwrap();
     let back: Summary = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
     assert_eq!(back, s);
+}
+
+#[test]
+fn version_1_results_read_as_applied_at_load() {
+    // A result of an agent that converted the source at load: its file is
+    // the source, so its size on disk is the recipe's tensor bytes.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&JobResult::failure("c1", Status::Ok, "").to_json()).unwrap();
+    v["schema_version"] = 1.into();
+    v["model"] = serde_json::json!({
+        "path": "/m/source-f32.gguf", "sha256": "ab".repeat(32), "file_bytes": 4000,
+        "recipe": "q4_0", "parameters": 1000, "recipe_bytes": 600, "load_seconds": 0.5
+    });
+    let r = JobResult::from_json(&v.to_string()).unwrap();
+    let m = r.model.unwrap();
+    assert!(m.applied_at_load);
+    assert_eq!((m.size_on_disk(), m.source_sha256), (600, None));
+    // Version 2 results say they ran the recipe file itself.
+    v["schema_version"] = SCHEMA_VERSION.into();
+    v["model"]["applied_at_load"] = false.into();
+    let m = JobResult::from_json(&v.to_string()).unwrap().model.unwrap();
+    assert_eq!(m.size_on_disk(), 4000);
 }
