@@ -134,6 +134,7 @@ impl RecipeCache {
         // One process at a time looks an entry up and makes it: another
         // run making the same file waits for it, then finds it made.
         let _lock = self.lock(&key)?;
+        progress.hashing();
         let outcome = match self.lookup(&key, source_sha256, recipe) {
             Lookup::Valid(found) => {
                 self.touch(&key);

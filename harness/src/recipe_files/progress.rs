@@ -11,7 +11,7 @@ pub trait MakeProgress: Sync {
     fn converting(&self, done: usize, total: usize);
     /// `written` of about `total` bytes written.
     fn writing(&self, written: u64, total: u64);
-    /// The file is written and being hashed.
+    /// A file (the cached one, or the one just written) is being hashed.
     fn hashing(&self);
 }
 
@@ -38,7 +38,7 @@ impl Bar {
             {
                 bar.set_style(style);
             }
-            bar.set_prefix(format!("making {label}"));
+            bar.set_prefix(format!("recipe file {label}"));
             bar
         });
         Bar { bar }

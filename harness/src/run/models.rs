@@ -79,6 +79,10 @@ fn synthetic(path: &Path, preset: synth::Preset, seed: u64) -> anyhow::Result<St
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        eprintln!(
+            "generating synthetic model {preset} (seed {seed}) into {}",
+            path.display()
+        );
         synth::write(preset, seed, path)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
