@@ -152,3 +152,59 @@ fn writing_errors() {
     let e = write_gguf(&m.file, &a, &dir).unwrap_err();
     assert!(matches!(e, RecipeError::Gguf(_)), "{e}");
 }
+
+/// Streaming one tensor window at a time gives the same bytes and report
+/// as converting the whole model in memory and writing it.
+#[test]
+fn streamed_recipe_files_equal_the_applied_ones() {
+    use edgebench_kernels::recipe::write_recipe_file;
+    let qwen = Spec {
+        arch: "qwen2",
+        ..Spec::gqa()
+    };
+    // Rows of 80 are neither q4_0 nor q8_0 blocks: ffn_down falls back.
+    let odd = Spec {
+        n_ff: 80,
+        ..Spec::gqa()
+    };
+    let cases = [
+        (Spec::gqa(), GgmlType::F32, "f32"),
+        (Spec::gqa(), GgmlType::F32, "q4_0+heads25+ffn25+output=q8_0"),
+        (Spec::gqa(), GgmlType::Q4_1, "q8_0+sparse50"),
+        (qwen, GgmlType::F32, "q4_0+heads50+token_embd=q8_0"),
+        (odd, GgmlType::F16, "q4_0"),
+        (Spec::gqa(), GgmlType::F16, "f16+ffn25"),
+    ];
+    for (i, (spec, source, name)) in cases.into_iter().enumerate() {
+        let m = Draft::new(spec, 30 + i as u64).build(source);
+        let r = recipe(name);
+        let a = apply(&r, &m.config, &m.tensors).unwrap();
+        let whole = TempPath::new(&format!("whole-{i}"));
+        let size = write_gguf(&m.file, &a, &whole.0).unwrap();
+        let streamed = TempPath::new(&format!("streamed-{i}"));
+        let written = write_recipe_file(&m.file, &r, &streamed.0, &()).unwrap();
+        assert_eq!(written.file_size, size, "{name}");
+        assert!(
+            std::fs::read(&whole.0).unwrap() == std::fs::read(&streamed.0).unwrap(),
+            "{name}: the files differ"
+        );
+        assert_eq!(written.report, a.report, "{name}");
+        assert_eq!(written.config, a.config, "{name}");
+        if name == "q4_0" {
+            assert!(!a.report.fallbacks.is_empty(), "the odd shape falls back");
+        }
+    }
+}
+
+#[test]
+fn a_streamed_write_that_fails_leaves_nothing() {
+    use edgebench_kernels::recipe::write_recipe_file;
+    let m = Draft::new(Spec::gqa(), 9).build(GgmlType::F32);
+    let out = TempPath::new("fail");
+    let e = write_recipe_file(&m.file, &recipe("q8_0+ffn99"), &out.0, &()).unwrap_err();
+    assert!(e.to_string().contains("removes everything"), "{e}");
+    assert!(!out.0.exists());
+    let missing = std::env::temp_dir().join("edgebench-no-such-dir/x.gguf");
+    let e = write_recipe_file(&m.file, &recipe("q8_0"), &missing, &()).unwrap_err();
+    assert!(matches!(e, RecipeError::Gguf(_)), "{e}");
+}

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use edgebench_kernels::gguf::GgufFile;
-use edgebench_kernels::model::{ModelConfig, TensorSet};
-use edgebench_kernels::recipe::{self, Recipe, RecipeReport};
+use edgebench_kernels::model::ModelConfig;
+use edgebench_kernels::recipe::{self, Recipe, RecipeReport, WriteProgress};
 
 use super::{MakeProgress, RecipeFileError};
 
@@ -21,9 +21,10 @@ pub struct Made {
     pub file_size: u64,
 }
 
-/// Reads `source`, applies `recipe` and writes the result to `out`
-/// (through a temporary file renamed into place, so `out` may be
-/// `source`), reporting to `progress` as it goes.
+/// Reads `source`, applies `recipe` and writes the result to `out` a few
+/// tensors at a time (so memory holds a few tensors, not the model),
+/// through a temporary file renamed into place (so `out` may be `source`),
+/// reporting to `progress` as it goes.
 ///
 /// # Errors
 /// [`RecipeFileError::Source`], [`RecipeFileError::Config`] or
@@ -38,29 +39,36 @@ pub fn make(
         path: source.to_owned(),
         source: Box::new(e),
     })?);
-    let config = ModelConfig::from_gguf(&file).map_err(|e| RecipeFileError::Config {
+    // Read here too, so a source whose hyperparameters are unusable is
+    // named as such rather than as a recipe failure.
+    ModelConfig::from_gguf(&file).map_err(|e| RecipeFileError::Config {
         path: source.to_owned(),
         source: Box::new(e),
     })?;
-    let failed = |e| RecipeFileError::Recipe {
-        path: source.to_owned(),
-        recipe: recipe.to_string(),
-        source: Box::new(e),
-    };
-    let tensors = TensorSet::from_gguf(&file);
-    let applied = recipe::apply_with_progress(recipe, &config, &tensors, &|done, total| {
-        progress.converting(done, total);
-    })
-    .map_err(failed)?;
-    drop(tensors);
-    let file_size =
-        recipe::write_gguf_with_progress(&file, &applied, out, &mut |written, total| {
-            progress.writing(written, total);
-        })
-        .map_err(failed)?;
+    let written =
+        recipe::write_recipe_file(&file, recipe, out, &Reporting(progress)).map_err(|e| {
+            RecipeFileError::Recipe {
+                path: source.to_owned(),
+                recipe: recipe.to_string(),
+                source: Box::new(e),
+            }
+        })?;
     Ok(Made {
-        report: applied.report,
-        config: applied.config,
-        file_size,
+        report: written.report,
+        config: written.config,
+        file_size: written.file_size,
     })
+}
+
+/// The kernel's progress reports, passed on.
+struct Reporting<'p>(&'p dyn MakeProgress);
+
+impl WriteProgress for Reporting<'_> {
+    fn converted(&self, done: usize, total: usize) {
+        self.0.converting(done, total);
+    }
+
+    fn written(&self, written: u64, total: u64) {
+        self.0.writing(written, total);
+    }
 }

@@ -17,14 +17,22 @@ struct PendingTensor<'a> {
     name: String,
     dims: Vec<u64>,
     dtype: GgmlType,
-    data: Cow<'a, [u8]>,
+    /// Size of the data in bytes.
+    n_bytes: u64,
+    /// The data, or `None` for a tensor declared with
+    /// [`GgufWriter::declare_tensor`] whose bytes come while writing.
+    data: Option<Cow<'a, [u8]>>,
 }
 
 /// Collects metadata and tensors, then writes a GGUF v3 file.
 ///
 /// Metadata keeps insertion order. Setting `general.alignment` (as
 /// [`Value::U32`], a power of two) changes the alignment used for the data.
-/// Tensor data may be borrowed (e.g. from a memory-mapped input) or owned.
+/// Tensor data may be borrowed (e.g. from a memory-mapped input), owned, or
+/// declared and produced while the file is written
+/// ([`declare_tensor`](Self::declare_tensor) and
+/// [`write_with`](Self::write_with)), so a file larger than memory can be
+/// written one tensor at a time.
 #[derive(Default)]
 pub struct GgufWriter<'a> {
     metadata: Vec<(String, Value)>,
@@ -79,8 +87,28 @@ impl<'a> GgufWriter<'a> {
         dtype: GgmlType,
         data: impl Into<Cow<'a, [u8]>>,
     ) -> Result<(), GgufError> {
-        let name = name.into();
         let data = data.into();
+        self.push_tensor(name.into(), dims, dtype, Some(data))
+    }
+
+    /// Appends a tensor whose bytes [`write_with`](Self::write_with) asks for
+    /// when it reaches it. `dims` as for [`add_tensor`](Self::add_tensor).
+    pub fn declare_tensor(
+        &mut self,
+        name: impl Into<String>,
+        dims: &[u64],
+        dtype: GgmlType,
+    ) -> Result<(), GgufError> {
+        self.push_tensor(name.into(), dims, dtype, None)
+    }
+
+    fn push_tensor(
+        &mut self,
+        name: String,
+        dims: &[u64],
+        dtype: GgmlType,
+        data: Option<Cow<'a, [u8]>>,
+    ) -> Result<(), GgufError> {
         let invalid = |reason: String| GgufError::InvalidTensor {
             name: name.clone(),
             reason,
@@ -112,7 +140,9 @@ impl<'a> GgufWriter<'a> {
         let expected = dtype
             .bytes_for(n_elements)
             .ok_or_else(|| invalid(format!("size of {dims:?} {dtype} overflows")))?;
-        if data.len() as u64 != expected {
+        if let Some(data) = &data
+            && data.len() as u64 != expected
+        {
             return Err(invalid(format!(
                 "{} data bytes, {dims:?} {dtype} needs {expected}",
                 data.len()
@@ -125,13 +155,35 @@ impl<'a> GgufWriter<'a> {
             name,
             dims: dims.to_vec(),
             dtype,
+            n_bytes: expected,
             data,
         });
         Ok(())
     }
 
-    /// Writes the file to `out`; returns the number of bytes written.
+    /// Writes the file to `out`; returns the number of bytes written. Every
+    /// tensor must have its data (none declared).
     pub fn write_to(&self, out: impl Write) -> Result<u64, GgufError> {
+        self.write_with(out, &mut |name| {
+            Err(std::io::Error::other(format!(
+                "tensor '{name}' was declared without data"
+            )))
+        })
+    }
+
+    /// Writes the file to `out`, asking `produce` for the bytes of each
+    /// declared tensor, in file order, when the writer reaches it; returns
+    /// the number of bytes written.
+    ///
+    /// # Errors
+    /// The first error of `out` or `produce`, or
+    /// [`GgufError::InvalidTensor`] when `produce` gives another size than
+    /// the tensor was declared with.
+    pub fn write_with(
+        &self,
+        out: impl Write,
+        produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
+    ) -> Result<u64, GgufError> {
         let mut w = Counting { out, written: 0 };
         let alignment = self.alignment();
         w.put(&MAGIC)?;
@@ -152,11 +204,27 @@ impl<'a> GgufWriter<'a> {
             }
             w.put(&t.dtype.id().to_le_bytes())?;
             w.put(&offset.to_le_bytes())?;
-            offset = padded(offset + t.data.len() as u64, alignment)?;
+            offset = padded(offset + t.n_bytes, alignment)?;
         }
         w.pad(alignment)?;
         for t in &self.tensors {
-            w.put(&t.data)?;
+            match &t.data {
+                Some(data) => w.put(data)?,
+                None => {
+                    let data = produce(&t.name)?;
+                    if data.len() as u64 != t.n_bytes {
+                        return Err(GgufError::InvalidTensor {
+                            name: t.name.clone(),
+                            reason: format!(
+                                "{} data bytes produced, {} declared",
+                                data.len(),
+                                t.n_bytes
+                            ),
+                        });
+                    }
+                    w.put(&data)?;
+                }
+            }
             w.pad(alignment)?;
         }
         w.out.flush()?;

@@ -24,11 +24,13 @@ mod prepare;
 mod prune;
 mod report;
 mod spec;
+mod stage;
+mod stream;
 mod structure;
 mod suggest;
 mod write;
 
-pub use apply::{Applied, apply, apply_with_progress, fitting_format};
+pub use apply::{Applied, apply};
 pub use conformance::{Mismatch, check_file, expected_type};
 pub use error::RecipeError;
 pub use prepare::{Prepared, prepare};
@@ -37,5 +39,7 @@ pub use report::{
     Fallback, FfnPruning, FormatTotal, HeadPruning, RecipeReport, Sparsity, format_totals,
 };
 pub use spec::{OVERRIDE_CLASSES, Recipe, Scheme};
+pub use stage::fitting_format;
+pub use stream::{WriteProgress, WrittenFile, write_recipe_file};
 pub use suggest::{edit_distance, nearest};
-pub use write::{RECIPE_KEY, WRITER_VERSION, write_gguf, write_gguf_with_progress};
+pub use write::{RECIPE_KEY, WRITER_VERSION, write_gguf};

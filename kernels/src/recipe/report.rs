@@ -21,17 +21,27 @@ pub struct FormatTotal {
 
 /// Per-format totals of `tensors`, ordered by ggml type id.
 pub fn format_totals(tensors: &TensorSet) -> Vec<FormatTotal> {
+    totals_of(
+        tensors
+            .iter()
+            .map(|(_, t)| (t.dtype(), t.n_elements() as u64, t.bytes().len() as u64)),
+    )
+}
+
+/// Per-format totals of `(format, elements, bytes)` of each tensor, ordered
+/// by ggml type id.
+pub(crate) fn totals_of(tensors: impl Iterator<Item = (GgmlType, u64, u64)>) -> Vec<FormatTotal> {
     let mut by: BTreeMap<u32, FormatTotal> = BTreeMap::new();
-    for (_, t) in tensors.iter() {
-        let e = by.entry(t.dtype().id()).or_insert(FormatTotal {
-            dtype: t.dtype(),
+    for (dtype, n_elements, bytes) in tensors {
+        let e = by.entry(dtype.id()).or_insert(FormatTotal {
+            dtype,
             tensors: 0,
             parameters: 0,
             bytes: 0,
         });
         e.tensors += 1;
-        e.parameters += t.n_elements() as u64;
-        e.bytes += t.bytes().len() as u64;
+        e.parameters += n_elements;
+        e.bytes += bytes;
     }
     by.into_values().collect()
 }

@@ -229,6 +229,34 @@ impl Plan {
         }
     }
 
+    /// The dimensions [`cut`](Self::cut) gives the tensor `name` of
+    /// dimensions `dims`, without touching its values.
+    pub fn cut_dims(&self, name: &TensorName, dims: &[usize], head_dim: usize) -> Vec<usize> {
+        use TensorRole::*;
+        let mut d = dims.to_vec();
+        if !self.affects(name) {
+            return d;
+        }
+        let layer = name.layer.unwrap_or(0);
+        let rows = |d: &mut Vec<usize>, n: usize| {
+            let i = usize::from(d.len() > 1);
+            d[i] = n;
+        };
+        match (name.role, &self.heads, &self.ffn) {
+            (AttnQ | AttnQBias, Some(h), _) => rows(&mut d, h.kept_q[layer].len() * head_dim),
+            (AttnOutput, Some(h), _) => d[0] = h.kept_q[layer].len() * head_dim,
+            (AttnK | AttnV | AttnKBias | AttnVBias, Some(h), _) => {
+                if let Some(kv) = &h.kept_kv {
+                    rows(&mut d, kv[layer].len() * head_dim);
+                }
+            }
+            (FfnGate | FfnUp, _, Some(f)) => rows(&mut d, f[layer].len()),
+            (FfnDown, _, Some(f)) => d[0] = f[layer].len(),
+            _ => {}
+        }
+        d
+    }
+
     /// Cuts `values` (the tensor `name`, dimensions `dims`) down to what the
     /// plan keeps; returns the new values and dimensions. Tensors the plan
     /// does not affect come back unchanged.

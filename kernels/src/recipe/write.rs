@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-use super::{Applied, RecipeError};
+use super::{Applied, Recipe, RecipeError};
 use crate::gguf::{GgufFile, GgufWriter, Value};
+use crate::model::ModelConfig;
 
 /// The metadata key recording the recipe's canonical name.
 pub const RECIPE_KEY: &str = "edgebench.recipe";
@@ -20,10 +21,14 @@ pub const WRITER_VERSION: u32 = 1;
 /// ggml's quantization format version (`GGML_QNT_VERSION`).
 const QUANTIZATION_VERSION: u32 = 2;
 
-/// The metadata of `source` with the keys `applied` changes replaced in
-/// place and the ones it adds appended.
-fn metadata(source: &GgufFile, applied: &Applied) -> Vec<(String, Value)> {
-    let c = &applied.config;
+/// The metadata of `source` with the keys a recipe changes (for the
+/// hyperparameters `c` it leads to) replaced in place and the ones it adds
+/// appended.
+pub(crate) fn metadata(
+    source: &GgufFile,
+    c: &ModelConfig,
+    recipe: &Recipe,
+) -> Vec<(String, Value)> {
     let arch = c.arch.name();
     let u32_of = |v: usize| Value::U32(u32::try_from(v).unwrap_or(u32::MAX));
     let updates: Vec<(String, Value)> = vec![
@@ -37,16 +42,13 @@ fn metadata(source: &GgufFile, applied: &Applied) -> Vec<(String, Value)> {
         (format!("{arch}.attention.value_length"), u32_of(c.head_dim)),
         (
             "general.file_type".to_owned(),
-            Value::U32(applied.recipe.scheme().file_type()),
+            Value::U32(recipe.scheme().file_type()),
         ),
         (
             "general.quantization_version".to_owned(),
             Value::U32(QUANTIZATION_VERSION),
         ),
-        (
-            RECIPE_KEY.to_owned(),
-            Value::String(applied.recipe.to_string()),
-        ),
+        (RECIPE_KEY.to_owned(), Value::String(recipe.to_string())),
     ];
     let mut used = HashSet::new();
     let mut out: Vec<(String, Value)> = source
@@ -80,24 +82,8 @@ pub fn write_gguf(
     applied: &Applied,
     path: impl AsRef<Path>,
 ) -> Result<u64, RecipeError> {
-    write_gguf_with_progress(source, applied, path, &mut |_, _| {})
-}
-
-/// [`write_gguf`], calling `progress(written, total)` as bytes reach the
-/// file; `total` is the size of the tensor data, which the file exceeds
-/// only by its header and padding.
-///
-/// # Errors
-/// As [`write_gguf`].
-pub fn write_gguf_with_progress(
-    source: &GgufFile,
-    applied: &Applied,
-    path: impl AsRef<Path>,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<u64, RecipeError> {
-    let path = path.as_ref();
     let mut w = GgufWriter::new();
-    for (k, v) in metadata(source, applied) {
+    for (k, v) in metadata(source, &applied.config, &applied.recipe) {
         w.add_metadata(k, v)?;
     }
     let mut written = HashSet::new();
@@ -118,13 +104,33 @@ pub fn write_gguf_with_progress(
             w.add_tensor(name, &dims, t.dtype(), t.bytes())?;
         }
     }
+    write_in_place(
+        &w,
+        path.as_ref(),
+        &mut |name| {
+            Err(std::io::Error::other(format!(
+                "tensor '{name}' has no data"
+            )))
+        },
+        &mut |_| {},
+    )
+}
+
+/// Writes `w` next to `path` and renames it into place (so `path` may be a
+/// file the data is read from), asking `produce` for declared tensors and
+/// reporting the bytes written; returns the file size.
+pub(crate) fn write_in_place(
+    w: &GgufWriter<'_>,
+    path: &Path,
+    produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, RecipeError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.{}.partial", std::process::id()));
-    let total = applied.tensors.total_bytes();
-    let size = match write_file(&w, &tmp, &mut |n| progress(n, total)) {
+    let size = match write_file(w, &tmp, produce, progress) {
         Ok(size) => size,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -147,6 +153,7 @@ pub fn write_gguf_with_progress(
 fn write_file(
     w: &GgufWriter<'_>,
     path: &Path,
+    produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, crate::gguf::GgufError> {
     let file = std::fs::File::create(path)?;
@@ -158,7 +165,7 @@ fn write_file(
             progress,
         },
     );
-    let n = w.write_to(&mut out)?;
+    let n = w.write_with(&mut out, produce)?;
     out.into_inner()
         .map_err(std::io::IntoInnerError::into_error)?
         .inner
