@@ -176,7 +176,7 @@ fn expected_types_follow_the_recipe_and_fallbacks() {
         expected_type(&r, "blk.3.ffn_norm.weight", 64),
         Some(GgmlType::F32)
     );
-    // Rows of 48 are not whole q4_0 blocks... but are not q8_0 blocks either.
+    // Rows of 48 are whole blocks of neither q4_0 nor q8_0: f16.
     assert_eq!(
         expected_type(&r, "blk.0.ffn_down.weight", 48),
         Some(GgmlType::F16)
