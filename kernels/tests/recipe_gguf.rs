@@ -167,7 +167,14 @@ fn streamed_recipe_files_equal_the_applied_ones() {
         n_ff: 80,
         ..Spec::gqa()
     };
+    // Without grouped-query attention whole heads go, K and V rows too.
+    let mha = Spec {
+        arch: "qwen2",
+        n_head_kv: 8,
+        ..Spec::gqa()
+    };
     let cases = [
+        (mha, GgmlType::F32, "q8_0+heads50"),
         (Spec::gqa(), GgmlType::F32, "f32"),
         (Spec::gqa(), GgmlType::F32, "q4_0+heads25+ffn25+output=q8_0"),
         (Spec::gqa(), GgmlType::Q4_1, "q8_0+sparse50"),

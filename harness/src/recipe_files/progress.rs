@@ -2,10 +2,11 @@
 //! terminal bar for it.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Steps of making a recipe file, reported from the converting threads.
+/// Steps of making a recipe file, reported from the thread making it.
 pub trait MakeProgress: Sync {
     /// `done` of `total` tensors converted.
     fn converting(&self, done: usize, total: usize);
@@ -25,6 +26,9 @@ impl MakeProgress for () {
 /// A bar on standard error while a file is made, when it is a terminal.
 pub struct Bar {
     bar: Option<ProgressBar>,
+    /// Tensors converted so far, and of how many.
+    converted: AtomicUsize,
+    to_convert: AtomicUsize,
 }
 
 impl Bar {
@@ -41,7 +45,11 @@ impl Bar {
             bar.set_prefix(format!("recipe file {label}"));
             bar
         });
-        Bar { bar }
+        Bar {
+            bar,
+            converted: AtomicUsize::new(0),
+            to_convert: AtomicUsize::new(0),
+        }
     }
 
     /// Removes the bar.
@@ -54,11 +62,9 @@ impl Bar {
 
 impl MakeProgress for Bar {
     fn converting(&self, done: usize, total: usize) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            bar.set_message(format!("converting {done}/{total} tensors"));
-        }
+        // The bar counts bytes written; conversions show in its text.
+        self.converted.store(done, Ordering::Relaxed);
+        self.to_convert.store(total, Ordering::Relaxed);
     }
 
     fn writing(&self, written: u64, total: u64) {
@@ -66,9 +72,11 @@ impl MakeProgress for Bar {
             bar.set_length(total.max(written));
             bar.set_position(written);
             bar.set_message(format!(
-                "writing {:.0}/{:.0} MiB",
+                "written {:.0}/{:.0} MiB, converted {}/{} tensors",
                 written as f64 / 1048576.0,
-                total as f64 / 1048576.0
+                total as f64 / 1048576.0,
+                self.converted.load(Ordering::Relaxed),
+                self.to_convert.load(Ordering::Relaxed),
             ));
         }
     }

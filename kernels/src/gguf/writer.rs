@@ -182,7 +182,7 @@ impl<'a> GgufWriter<'a> {
     pub fn write_with(
         &self,
         out: impl Write,
-        produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
+        produce: &mut dyn FnMut(&str) -> std::io::Result<std::sync::Arc<[u8]>>,
     ) -> Result<u64, GgufError> {
         let mut w = Counting { out, written: 0 };
         let alignment = self.alignment();

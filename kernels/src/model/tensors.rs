@@ -114,6 +114,15 @@ impl Tensor {
         }
     }
 
+    /// The bytes as a shared buffer: the tensor's own when it owns them (no
+    /// copy), a copy when they are borrowed from a mapped file.
+    pub fn into_shared_bytes(self) -> Arc<[u8]> {
+        match self.data {
+            TensorData::Owned(b) => b,
+            TensorData::Mapped { .. } => Arc::from(self.bytes()),
+        }
+    }
+
     /// Whether the bytes are borrowed from a memory-mapped file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.data, TensorData::Mapped { .. })

@@ -37,10 +37,11 @@ pub struct Applied {
 ///   ‖ffn_down column j‖`; every block keeps the same number of channels,
 ///   `round((1 - r) · n_ff)` rounded to a multiple of 32.
 /// - Sparsity: per block matrix, the `⌊r · n⌋` weights of smallest magnitude
-///   become zero ([`prune_smallest`]).
+///   become zero ([`prune_smallest`](super::prune_smallest)).
 ///
 /// Rows that are not whole blocks of the requested format are stored in
-/// [`fitting_format`] and listed in the report's fallbacks.
+/// [`fitting_format`](super::fitting_format) and listed in the report's
+/// fallbacks.
 ///
 /// # Errors
 /// [`RecipeError::MissingTensor`] or [`RecipeError::BadShape`] for tensors

@@ -40,6 +40,6 @@ pub use report::{
 };
 pub use spec::{OVERRIDE_CLASSES, Recipe, Scheme};
 pub use stage::fitting_format;
-pub use stream::{WriteProgress, WrittenFile, write_recipe_file};
+pub use stream::{WINDOW_BYTES, WriteProgress, WrittenFile, write_recipe_file};
 pub use suggest::{edit_distance, nearest};
 pub use write::{RECIPE_KEY, WRITER_VERSION, write_gguf};

@@ -1,9 +1,9 @@
 //! [`Staged`]: what applying a recipe to a model's tensors will do, decided
 //! before any tensor is converted (pruning plan, new hyperparameters, the
 //! format and shape of every tensor), and the conversion of one tensor.
-//! [`apply`](super::apply) converts them all in memory;
-//! [`write_recipe_file`](super::write_recipe_file) converts them a few at a
-//! time while writing.
+//! [`apply`](fn@super::apply) converts them all in memory;
+//! [`write_recipe_file`](super::write_recipe_file) converts them a window at
+//! a time while writing.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +28,7 @@ pub fn fitting_format(requested: GgmlType, row_length: usize) -> GgmlType {
 /// One tensor to convert.
 pub(crate) struct Job<'a> {
     pub(crate) name: &'a str,
-    parsed: Option<TensorName>,
+    parsed: TensorName,
     pub(crate) tensor: &'a Tensor,
     target: GgmlType,
     sparse: bool,
@@ -125,19 +125,19 @@ impl<'a> Staged<'a> {
         let plan = Plan::new(config, tensors, recipe.head_pruning(), recipe.ffn_pruning())?;
         let mut steps = Vec::new();
         for (name, tensor) in tensors.iter() {
-            let parsed = TensorName::parse(name);
-            let (target, sparse) = match parsed {
-                None => {
-                    steps.push(Step::Keep { name, tensor });
-                    continue;
-                }
-                Some(n) if n.role.is_matrix() => (
-                    recipe.scheme_for(n.role).dtype(),
-                    recipe.sparsity() > 0 && n.layer.is_some(),
-                ),
-                Some(_) => (GgmlType::F32, false),
+            let Some(parsed) = TensorName::parse(name) else {
+                steps.push(Step::Keep { name, tensor });
+                continue;
             };
-            let cut = parsed.is_some_and(|n| plan.affects(&n));
+            let (target, sparse) = if parsed.role.is_matrix() {
+                (
+                    recipe.scheme_for(parsed.role).dtype(),
+                    recipe.sparsity() > 0 && parsed.layer.is_some(),
+                )
+            } else {
+                (GgmlType::F32, false)
+            };
+            let cut = plan.affects(&parsed);
             steps.push(if !sparse && !cut && tensor.dtype() == target {
                 Step::Keep { name, tensor }
             } else {
@@ -212,10 +212,9 @@ impl<'a> Staged<'a> {
 
     /// The dimensions and format `job` comes out with, without converting.
     pub(crate) fn layout(&self, job: &Job<'_>) -> (Vec<usize>, GgmlType) {
-        let dims = match &job.parsed {
-            Some(n) => self.plan.cut_dims(n, job.tensor.dims(), self.head_dim),
-            None => job.tensor.dims().to_vec(),
-        };
+        let dims = self
+            .plan
+            .cut_dims(&job.parsed, job.tensor.dims(), self.head_dim);
         let dtype = fitting_format(job.target, dims[0]);
         (dims, dtype)
     }
@@ -282,11 +281,9 @@ fn convert(
     sparse_percent: u8,
     head_dim: usize,
 ) -> Result<Done, RecipeError> {
-    let mut values = job.tensor.to_f32(job.name)?;
-    let mut dims = job.tensor.dims().to_vec();
-    if let Some(n) = &job.parsed {
-        (values, dims) = plan.cut(n, values, dims, head_dim);
-    }
+    let values = job.tensor.to_f32(job.name)?;
+    let dims = job.tensor.dims().to_vec();
+    let (mut values, dims) = plan.cut(&job.parsed, values, dims, head_dim);
     let zeroed = if job.sparse {
         let count = sparsity_count(values.len(), sparse_percent);
         prune_smallest(&mut values, count)

@@ -12,6 +12,25 @@ use super::{Recipe, RecipeError, RecipeReport};
 use crate::gguf::{GgufFile, GgufWriter};
 use crate::model::{ModelConfig, TensorSet};
 
+/// Most bytes of source values (as f32) converted at once: with the
+/// converted copies, what making a file holds besides the mapped source.
+pub const WINDOW_BYTES: u64 = 512 << 20;
+
+/// How many of `jobs` (at least one, at most `cores`) to convert next so
+/// their values stay within [`WINDOW_BYTES`].
+fn window_len(jobs: &[&Job<'_>], cores: usize) -> usize {
+    let mut bytes = 0u64;
+    let mut n = 0;
+    for job in jobs.iter().take(cores.max(1)) {
+        bytes += 4 * job.tensor.n_elements() as u64;
+        if n > 0 && bytes > WINDOW_BYTES {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// A recipe file written.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -24,8 +43,7 @@ pub struct WrittenFile {
     pub file_size: u64,
 }
 
-/// What [`write_recipe_file`] reports as it goes, from more than one
-/// thread.
+/// What [`write_recipe_file`] reports as it goes, from the writing thread.
 pub trait WriteProgress: Sync {
     /// `done` of the `total` tensors that need converting are converted.
     fn converted(&self, done: usize, total: usize);
@@ -43,9 +61,11 @@ impl WriteProgress for () {
 /// `path`: byte for byte the file [`apply`](super::apply) then
 /// [`write_gguf`](super::write_gguf) write, made without holding the
 /// converted model in memory. Tensors the recipe keeps are copied from the
-/// memory map; the others are converted in parallel, as many at a time as
-/// there are cores, just before the writer reaches them. The file is
-/// written next to `path` and renamed into place.
+/// memory map; the others are converted in parallel just before the writer
+/// reaches them, in windows of at most one tensor per core and
+/// [`WINDOW_BYTES`] of source values (always at least one tensor). The file
+/// is written next to `path` and renamed into place. A conversion error
+/// ends the write (nothing is left at `path`) and is returned.
 ///
 /// # Errors
 /// As [`apply`](super::apply) and [`write_gguf`](super::write_gguf).
@@ -93,13 +113,13 @@ pub fn write_recipe_file(
         }
     }
 
-    let window = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut ready: VecDeque<(&Job<'_>, Done)> = VecDeque::new();
     let mut next = 0;
     let mut failure: Option<RecipeError> = None;
-    let mut produce = |name: &str| -> std::io::Result<Vec<u8>> {
+    let mut produce = |name: &str| -> std::io::Result<Arc<[u8]>> {
         if ready.is_empty() {
-            let batch = &jobs[next..(next + window).min(jobs.len())];
+            let batch = &jobs[next..next + window_len(&jobs[next..], cores)];
             match run_jobs(batch, |job| staged.convert(job)) {
                 Ok(done) => ready.extend(batch.iter().copied().zip(done)),
                 Err(e) => {
@@ -123,7 +143,7 @@ pub fn write_recipe_file(
                 job.name
             )));
         }
-        Ok(tensor.bytes().to_vec())
+        Ok(tensor.into_shared_bytes())
     };
     let written = write_in_place(&w, path.as_ref(), &mut produce, &mut |n| {
         progress.written(n, total_bytes);

@@ -122,30 +122,31 @@ pub fn write_gguf(
 pub(crate) fn write_in_place(
     w: &GgufWriter<'_>,
     path: &Path,
-    produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
+    produce: &mut dyn FnMut(&str) -> std::io::Result<std::sync::Arc<[u8]>>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, RecipeError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.{}.partial", std::process::id()));
-    let size = match write_file(w, &tmp, produce, progress) {
-        Ok(size) => size,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-    };
-    std::fs::rename(&tmp, path).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        RecipeError::Io {
-            action: "moving the written file to",
-            path: path.display().to_string(),
-            source,
-        }
+    let tmp = Partial(path.with_file_name(format!(".{file_name}.{}.partial", std::process::id())));
+    let size = write_file(w, &tmp.0, produce, progress)?;
+    std::fs::rename(&tmp.0, path).map_err(|source| RecipeError::Io {
+        action: "moving the written file to",
+        path: path.display().to_string(),
+        source,
     })?;
     Ok(size)
+}
+
+/// A file being written: removed when dropped (on an error or a panic),
+/// which after the rename into place finds nothing to remove.
+struct Partial(std::path::PathBuf);
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Writes `w` to `path` (created or truncated) and syncs it, reporting the
@@ -153,7 +154,7 @@ pub(crate) fn write_in_place(
 fn write_file(
     w: &GgufWriter<'_>,
     path: &Path,
-    produce: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>,
+    produce: &mut dyn FnMut(&str) -> std::io::Result<std::sync::Arc<[u8]>>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, crate::gguf::GgufError> {
     let file = std::fs::File::create(path)?;
