@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use edgebench_kernels::gguf::GgufFile;
 use edgebench_kernels::model::Model;
-use edgebench_kernels::recipe::{self, Prepared, RECIPE_KEY, Recipe};
+use edgebench_kernels::recipe::{self, Prepared, Recipe};
 use edgebench_kernels::tokenizer::Tokenizer;
 
 /// A model file opened with its tokenizer, ready to run.
@@ -82,10 +82,7 @@ pub fn load_file(path: &Path, expect: Option<&str>) -> anyhow::Result<LoadedMode
     let tokenizer = tokenizer(&file, path)?;
     let recipe = match &expect {
         Some(r) => r.to_string(),
-        None => file
-            .get_str(RECIPE_KEY)
-            .ok()
-            .flatten()
+        None => recipe::recorded_recipe(&file)
             .and_then(|t| t.parse::<Recipe>().ok())
             .map_or_else(|| "as stored".to_owned(), |r| r.to_string()),
     };

@@ -214,6 +214,18 @@ impl RecipeCache {
         if !file_exists {
             return Lookup::Invalid(format!("{} is missing", path.display()));
         }
+        // A file of another size is not read through to say so.
+        match std::fs::metadata(&path).map(|md| md.len()) {
+            Ok(bytes) if bytes != m.bytes => {
+                return Lookup::Invalid(format!(
+                    "{} no longer matches its hash: {bytes} bytes, made as {} bytes with sha256 {}",
+                    path.display(),
+                    m.bytes,
+                    m.sha256
+                ));
+            }
+            _ => {}
+        }
         match hash(&path) {
             Ok((sha256, bytes)) if sha256 == m.sha256 && bytes == m.bytes => {
                 Lookup::Valid(RecipeFile {

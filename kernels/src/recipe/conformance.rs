@@ -76,6 +76,13 @@ pub fn expected_type(recipe: &Recipe, name: &str, row_length: usize) -> Option<G
     })
 }
 
+/// The recipe `file` records it was made with (under
+/// [`RECIPE_KEY`](super::RECIPE_KEY)), as written; `None` when it records
+/// none (or not as text).
+pub fn recorded_recipe(file: &GgufFile) -> Option<&str> {
+    file.get_str(super::RECIPE_KEY).ok().flatten()
+}
+
 /// Checks that `file` is what `recipe` makes: the recipe the file records, if
 /// it records one, is `recipe`, and every tensor is stored in the format the
 /// recipe gives it. A file that records no recipe (one another tool wrote)
@@ -86,11 +93,7 @@ pub fn expected_type(recipe: &Recipe, name: &str, row_length: usize) -> Option<G
 /// [`RecipeError::Mismatch`] with the first difference found.
 pub fn check_file(file: &GgufFile, recipe: &Recipe) -> Result<(), RecipeError> {
     let expected = recipe.to_string();
-    let recorded = file
-        .get_str(super::RECIPE_KEY)
-        .ok()
-        .flatten()
-        .map(str::to_owned);
+    let recorded = recorded_recipe(file).map(str::to_owned);
     if let Some(text) = &recorded {
         let parsed: Recipe = text.parse().map_err(|e: RecipeError| {
             RecipeError::Mismatch(Mismatch::BadRecord {

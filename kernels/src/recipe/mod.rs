@@ -31,7 +31,7 @@ mod suggest;
 mod write;
 
 pub use apply::{Applied, apply};
-pub use conformance::{Mismatch, check_file, expected_type};
+pub use conformance::{Mismatch, check_file, expected_type, recorded_recipe};
 pub use error::RecipeError;
 pub use prepare::{Prepared, prepare};
 pub use prune::{prune_smallest, sparsity_count};
