@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::devices_check::{self, CheckDevicesArgs};
+use crate::commands::devices_clean::{self, CleanDevicesArgs};
 use crate::commands::eval::{self, EvalArgs};
 use crate::commands::generate::{self, GenerateArgs};
 use crate::commands::matrix_check::{self, CheckArgs};
@@ -44,6 +46,9 @@ pub enum Command {
     /// Validate a matrix or list its cells, without running anything.
     #[command(subcommand)]
     Matrix(MatrixCommand),
+    /// Check the lab's devices or clean their caches.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
     /// Render a stored run again: the HTML report, the Markdown summary,
     /// the CSV of every cell or the JSON of tables and results.
     Report(ReportArgs),
@@ -66,6 +71,17 @@ pub enum MatrixCommand {
     /// List the cells of a matrix: id, device, model, recipe, workload,
     /// estimated memory and whether it is skipped.
     Expand(ExpandArgs),
+}
+
+/// `edgebench devices …`
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// One line per device: reachable, host key, login, target triple, free
+    /// memory and disk, meter, agent deployed. Exit code 0 only if all are
+    /// usable.
+    Check(CheckDevicesArgs),
+    /// Remove what the devices' caches have not used for N days.
+    Clean(CleanDevicesArgs),
 }
 
 /// `edgebench models …`
@@ -129,6 +145,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Matrix(MatrixCommand::Check(args)) => Ok(matrix_check::run(&args)),
+        Command::Devices(DevicesCommand::Check(args)) => devices_check::run(&args),
+        Command::Devices(DevicesCommand::Clean(args)) => devices_clean::run(&args),
         Command::Matrix(MatrixCommand::Expand(args)) => matrix_expand::run(&args),
         Command::Models(ModelsCommand::Inspect(args)) => {
             models_inspect::run(&args)?;

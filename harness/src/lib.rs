@@ -11,4 +11,6 @@ pub mod plan;
 pub mod recipe_files;
 pub mod report;
 pub mod run;
+pub mod ssh;
 pub mod store;
+pub mod target;

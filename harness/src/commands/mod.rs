@@ -1,5 +1,7 @@
 //! One module per subcommand: argument types and the code that runs them.
 
+pub mod devices_check;
+pub mod devices_clean;
 pub mod eval;
 pub mod generate;
 pub mod loading;

@@ -3,6 +3,7 @@
 //! does no I/O and cannot fail.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use edgebench_kernels::recipe::Recipe;
 use edgebench_kernels::synth::Preset;
@@ -149,10 +150,14 @@ pub struct Device {
     pub name: String,
     /// How to reach it.
     pub connection: Connection,
-    /// Its Rust target triple.
-    pub target: String,
+    /// Its Rust target triple; `None`: probed on the device.
+    pub target: Option<String>,
     /// Its memory in bytes, when known.
     pub memory_bytes: Option<u64>,
+    /// Words run before the agent (`taskset -c 2,3`, an emulator).
+    pub command_prefix: Vec<String>,
+    /// The lock agents hold on the device while measuring.
+    pub lock: crate::target::DeviceLock,
     /// Its own meter settings.
     pub meter: DeviceMeter,
     /// Free labels.
@@ -171,18 +176,32 @@ pub enum Connection {
 /// SSH settings of a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshSettings {
-    /// Host name or address.
+    /// Host name, address or `ssh_config` alias.
     pub host: String,
-    /// Port.
-    pub port: u16,
-    /// User, when not the client's default.
+    /// Port, when not the configuration's.
+    pub port: Option<u16>,
+    /// User, when not the configuration's.
     pub user: Option<String>,
     /// Private key file.
     pub identity_file: Option<String>,
     /// Environment variable holding the password.
     pub password_env: Option<String>,
+    /// Environment variable holding the identity file's passphrase.
+    pub passphrase_env: Option<String>,
+    /// Jump hosts (`ProxyJump`).
+    pub proxy_jump: Option<String>,
+    /// The OpenSSH client configuration file, when not the user's.
+    pub ssh_config: Option<PathBuf>,
     /// Cache directory on the device.
     pub workdir: String,
+    /// A prebuilt agent for the device.
+    pub agent: Option<PathBuf>,
+    /// The linker for cross-building the agent.
+    pub linker: Option<String>,
+    /// TCP connect and SSH handshake limit.
+    pub connect_timeout: Duration,
+    /// SSH keepalive interval.
+    pub keepalive: Duration,
 }
 
 /// A device's own meter settings.

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use edgebench_schema::job::{Ina219Settings, MeterKind};
 use toml::Spanned;
@@ -11,9 +13,10 @@ use toml::Spanned;
 use super::checked::{Connection, Device, DeviceMeter, SshSettings};
 use super::checker::Checker;
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::raw::{RawDevice, RawMatrix};
+use super::raw::{RawDevice, RawInventory, RawMatrix};
 use super::read::read_inventory;
 use super::source::{Location, Source};
+use crate::target::DeviceLock;
 
 /// The name of the built-in device: this machine.
 pub const LOCAL: &str = "local";
@@ -105,6 +108,31 @@ pub fn check_devices(raw: &RawMatrix, errors: &mut Diagnostics) -> Devices {
     devices
 }
 
+/// Every device of an inventory file, checked.
+pub fn inventory_devices(inventory: &RawInventory, errors: &mut Diagnostics) -> Vec<Device> {
+    let mut c = Checker {
+        source: Arc::clone(&inventory.source),
+        errors,
+    };
+    let mut out: Vec<Device> = Vec::new();
+    for d in &inventory.device {
+        if let Some(dev) = check_device(&mut c, d) {
+            if out.iter().any(|o| o.name == dev.name) {
+                c.error(d.name.span(), format!("duplicate device name `{}`", dev.name));
+                continue;
+            }
+            out.push(dev);
+        }
+    }
+    if out.is_empty() && c.errors.0.is_empty() {
+        c.push(Diagnostic::new(format!(
+            "`{}` declares no device: add [[device]] tables",
+            inventory.source.path.display()
+        )));
+    }
+    out
+}
+
 fn select(
     c: &mut Checker<'_>,
     names: Option<&Spanned<Vec<Spanned<String>>>>,
@@ -172,8 +200,10 @@ pub fn local_device(memory_mib: Option<u64>) -> Device {
     Device {
         name: LOCAL.to_owned(),
         connection: Connection::Local,
-        target: host_target(),
+        target: Some(host_target()),
         memory_bytes: memory_mib.map(|m| m << 20).or_else(local_memory_bytes),
+        command_prefix: Vec::new(),
+        lock: DeviceLock::default(),
         meter: DeviceMeter::default(),
         tags: Vec::new(),
     }
@@ -217,6 +247,8 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
         c.error(m.span(), "`memory_mib` must be at least 1");
     }
     let memory_mib = d.memory_mib.as_ref().map(|m| *m.get_ref());
+    let command_prefix = check_prefix(c, d);
+    let lock = check_lock(c, d);
     if name == LOCAL {
         if let Some(h) = &d.host {
             c.error(
@@ -224,13 +256,28 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
                 "the `local` device is this machine: it takes no `host`",
             );
         }
+        for (key, span) in ssh_only_keys(d) {
+            c.error(
+                span,
+                format!("the `local` device is this machine: `{key}` is for SSH devices"),
+            );
+        }
         let mut dev = local_device(memory_mib);
         dev.meter = meter;
         dev.tags = d.tags.clone();
+        dev.command_prefix = command_prefix;
+        dev.lock = lock;
         return (c.errors.0.len() == errors_before).then_some(dev);
     }
     let host = non_empty(c, "host", d.host.as_ref(), d.name.span(), name);
-    let target = non_empty(c, "target", d.target.as_ref(), d.name.span(), name);
+    let target = match &d.target {
+        Some(t) if t.get_ref().trim().is_empty() => {
+            c.error(t.span(), "`target` must not be empty");
+            None
+        }
+        Some(t) => Some(t.get_ref().clone()),
+        None => None,
+    };
     if let Some(target) = &target
         && !KNOWN_TARGETS.contains(&target.as_str())
     {
@@ -245,28 +292,15 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
             diag.help(help)
         });
     }
-    let (host, target) = (host?, target?);
-    let port = d.port.as_ref().map_or(22, |p| *p.get_ref());
+    let host = host?;
+    let port = d.port.as_ref().map(|p| *p.get_ref());
     if let Some(p) = &d.port
-        && port == 0
+        && port == Some(0)
     {
         c.error(p.span(), "`port` must be from 1 to 65535");
     }
-    if let Some(env) = &d.password_env {
-        let v = env.get_ref();
-        let ok = !v.is_empty()
-            && !v.starts_with(|ch: char| ch.is_ascii_digit())
-            && v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
-        if !ok {
-            c.push(
-                Diagnostic::new(format!(
-                    "`password_env` must name an environment variable, found `{v}`"
-                ))
-                .at(c.at(env.span()))
-                .help("e.g. `password_env = \"PI5_PASSWORD\"`; passwords never live in files"),
-            );
-        }
-    }
+    check_env_name(c, "password_env", d.password_env.as_ref());
+    check_env_name(c, "passphrase_env", d.passphrase_env.as_ref());
     let workdir = d
         .workdir
         .as_ref()
@@ -277,6 +311,30 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
         c.error(w.span(), "`workdir` must not be empty");
     }
     let get = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone());
+    let seconds = |c: &mut Checker<'_>, v: &Option<Spanned<u64>>, key: &str, default: u64| {
+        let n = v.as_ref().map_or(default, |s| *s.get_ref());
+        if n == 0
+            && let Some(s) = v
+        {
+            c.error(s.span(), format!("`{key}` must be at least 1"));
+        }
+        Duration::from_secs(n.max(1))
+    };
+    let ssh_config = d.ssh_config.as_ref().map(|p| c.source.dir().join(expand_home(p.get_ref())));
+    let agent = d.agent.as_ref().and_then(|p| {
+        let path = c.source.dir().join(expand_home(p.get_ref()));
+        if !path.is_file() {
+            c.push(
+                Diagnostic::new(format!("agent `{}` not found", p.get_ref()))
+                    .at(c.at(p.span()))
+                    .help(format!(
+                        "looked for `{}`; the path is relative to the file that names it",
+                        path.display()
+                    )),
+            );
+        }
+        Some(path)
+    });
     let dev = Device {
         name: name.clone(),
         connection: Connection::Ssh(SshSettings {
@@ -285,14 +343,110 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
             user: get(&d.user),
             identity_file: get(&d.identity_file),
             password_env: get(&d.password_env),
+            passphrase_env: get(&d.passphrase_env),
+            proxy_jump: get(&d.proxy_jump),
+            ssh_config,
             workdir,
+            agent,
+            linker: get(&d.linker),
+            connect_timeout: seconds(c, &d.connect_timeout_seconds, "connect_timeout_seconds", 10),
+            keepalive: seconds(c, &d.keepalive_seconds, "keepalive_seconds", 15),
         }),
         target,
         memory_bytes: memory_mib.map(|m| m << 20),
+        command_prefix,
+        lock,
         meter,
         tags: d.tags.clone(),
     };
     (c.errors.0.len() == errors_before).then_some(dev)
+}
+
+/// `~/x` against `$HOME`.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// Keys that only mean something for a device reached over SSH.
+fn ssh_only_keys(d: &RawDevice) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let strings = [
+        ("user", &d.user),
+        ("identity_file", &d.identity_file),
+        ("password_env", &d.password_env),
+        ("passphrase_env", &d.passphrase_env),
+        ("proxy_jump", &d.proxy_jump),
+        ("ssh_config", &d.ssh_config),
+        ("workdir", &d.workdir),
+        ("agent", &d.agent),
+        ("linker", &d.linker),
+        ("target", &d.target),
+    ];
+    let mut out: Vec<_> = strings
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|s| (k, s.span())))
+        .collect();
+    let numbers = [
+        ("connect_timeout_seconds", &d.connect_timeout_seconds),
+        ("keepalive_seconds", &d.keepalive_seconds),
+    ];
+    out.extend(
+        numbers
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|s| (k, s.span()))),
+    );
+    if let Some(p) = &d.port {
+        out.push(("port", p.span()));
+    }
+    out
+}
+
+fn check_env_name(c: &mut Checker<'_>, key: &str, env: Option<&Spanned<String>>) {
+    let Some(env) = env else { return };
+    let v = env.get_ref();
+    let ok = !v.is_empty()
+        && !v.starts_with(|ch: char| ch.is_ascii_digit())
+        && v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+    if !ok {
+        c.push(
+            Diagnostic::new(format!(
+                "`{key}` must name an environment variable, found `{v}`"
+            ))
+            .at(c.at(env.span()))
+            .help("e.g. `password_env = \"PI5_PASSWORD\"`; secrets never live in files"),
+        );
+    }
+}
+
+fn check_prefix(c: &mut Checker<'_>, d: &RawDevice) -> Vec<String> {
+    let Some(prefix) = &d.command_prefix else {
+        return Vec::new();
+    };
+    let words = prefix.get_ref();
+    if words.first().is_none_or(|w| w.trim().is_empty()) || words.iter().any(|w| w.contains('\0')) {
+        c.push(
+            Diagnostic::new("`command_prefix` must start with a program and hold no NUL byte")
+                .at(c.at(prefix.span()))
+                .help("e.g. `command_prefix = [\"taskset\", \"-c\", \"2,3\"]`: one word per element"),
+        );
+    }
+    words.clone()
+}
+
+fn check_lock(c: &mut Checker<'_>, d: &RawDevice) -> DeviceLock {
+    let mut lock = DeviceLock::default();
+    if let Some(f) = &d.lock_file {
+        if f.get_ref().trim().is_empty() || f.get_ref().contains('\0') {
+            c.error(f.span(), "`lock_file` must be a path");
+        }
+        lock.path = f.get_ref().clone();
+    }
+    if let Some(w) = &d.lock_wait_seconds {
+        lock.wait = Duration::from_secs(*w.get_ref());
+    }
+    lock
 }
 
 fn non_empty(

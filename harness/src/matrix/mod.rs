@@ -37,7 +37,9 @@ pub use checked::{
     AccuracySpec, Connection, Device, DeviceMeter, EvalText, Matrix, Measure, ModelSource,
     ModelSpec, RecipeSpec, Regression, Select, SshSettings, Workload,
 };
-pub use devices::{DEFAULT_WORKDIR, KNOWN_TARGETS, LOCAL, host_target, local_memory_bytes};
+pub use devices::{
+    DEFAULT_WORKDIR, KNOWN_TARGETS, LOCAL, expand_home, host_target, local_memory_bytes,
+};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use hash::{sha256_file, sha256_hex};
 pub use read::MATRIX_KEYS;
@@ -58,6 +60,33 @@ pub fn load(path: &Path) -> Result<Matrix, Diagnostics> {
         ))])
     })?;
     load_str(path, &text)
+}
+
+/// The devices a matrix selects, or every device of an inventory file (a
+/// file whose only key is `device`), checked as a matrix checks them.
+///
+/// # Errors
+/// Every error found in the file.
+pub fn load_devices(path: &Path) -> Result<Vec<Device>, Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::new(format!(
+            "cannot read `{}`: {e}",
+            path.display()
+        ))])
+    })?;
+    let source = Source::new(path, &text);
+    let mut errors = Diagnostics::default();
+    let inventory_only = toml::de::DeTable::parse(&text)
+        .map(|t| t.get_ref().keys().all(|k| k.get_ref() == "device"))
+        .unwrap_or(false);
+    if !inventory_only {
+        return load_str(path, &text).map(|m| m.devices);
+    }
+    let Some(inventory) = read::read_inventory(&source, &mut errors) else {
+        return Err(errors);
+    };
+    let found = devices::inventory_devices(&inventory, &mut errors);
+    if errors.0.is_empty() { Ok(found) } else { Err(errors) }
 }
 
 /// Only the `[select]` table of matrix `text` (read from `path`), checked

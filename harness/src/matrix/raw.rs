@@ -243,6 +243,34 @@ pub struct RawDevice {
     pub memory_mib: Option<Spanned<u64>>,
     /// `meter = { kind, ina219, hwmon_rail }`: the device's power meter.
     pub meter: Option<Spanned<RawDeviceMeter>>,
+    /// `proxy_jump = "bastion"`: reach the device through jump hosts, as
+    /// OpenSSH's `ProxyJump` (`[user@]host[:port]`, comma-separated).
+    pub proxy_jump: Option<Spanned<String>>,
+    /// `ssh_config`: an OpenSSH client configuration file to resolve `host`
+    /// with (default: the user's `~/.ssh/config`).
+    pub ssh_config: Option<Spanned<String>>,
+    /// `passphrase_env`: name of an environment variable holding the
+    /// identity file's passphrase.
+    pub passphrase_env: Option<Spanned<String>>,
+    /// `agent`: a prebuilt `edgebench-agent` for the device's target
+    /// (default: built from this source tree).
+    pub agent: Option<Spanned<String>>,
+    /// `linker`: the linker for cross-building the agent for `target`.
+    pub linker: Option<Spanned<String>>,
+    /// `command_prefix = ["taskset", "-c", "2,3"]`: words run before the
+    /// agent (CPU pinning, priority, an emulator), each passed as is.
+    pub command_prefix: Option<Spanned<Vec<String>>>,
+    /// `lock_file = "/tmp/edgebench-device.lock"`: the file agents lock on
+    /// the device while measuring.
+    pub lock_file: Option<Spanned<String>>,
+    /// `lock_wait_seconds = 600`: how long a cell waits for another
+    /// controller's agent before it is `busy`.
+    pub lock_wait_seconds: Option<Spanned<u64>>,
+    /// `connect_timeout_seconds = 10`: TCP connect and SSH handshake limit.
+    pub connect_timeout_seconds: Option<Spanned<u64>>,
+    /// `keepalive_seconds = 15`: SSH keepalive interval; a link silent
+    /// for three intervals is lost.
+    pub keepalive_seconds: Option<Spanned<u64>>,
     /// `tags = ["pi5"]`: free labels for reports.
     #[serde(default)]
     pub tags: Vec<String>,

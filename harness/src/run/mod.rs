@@ -5,10 +5,10 @@
 //! and write the reports.
 
 pub mod accuracy;
-pub mod local;
 pub mod models;
 mod progress;
 pub mod recipes;
+pub mod schedule;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -26,8 +26,11 @@ use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
 use crate::report;
 use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
-use local::{LocalTarget, Outcome};
+use crate::target::Target;
+use crate::target::local::LocalTarget;
+use crate::target::ssh::{AgentBinaries, SshTarget, TrustPolicy};
 use models::ModelFiles;
+use schedule::{DeviceWork, Event, RetryPolicy, Work};
 use progress::Progress;
 use recipes::RunFiles;
 
@@ -44,6 +47,10 @@ pub struct RunOptions {
     pub store: Option<PathBuf>,
     /// The command line, for `env.json`.
     pub command_line: Vec<String>,
+    /// How SSH host keys are trusted.
+    pub trust: TrustPolicy,
+    /// Retries of devices whose link fails.
+    pub retry: RetryPolicy,
 }
 
 /// How a run ended.
@@ -122,32 +129,88 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     } else {
         accuracy_reports(&plan, &run, &files, &mut progress)?
     };
-    let target = LocalTarget::current_exe(Arc::clone(&stop))?;
     let mut measured = 0;
-    let mut interrupted = false;
-    for cell in todo {
-        if stop.load(Ordering::SeqCst) {
-            interrupted = true;
-            break;
+    let mut by_device: BTreeMap<String, Vec<Work>> = BTreeMap::new();
+    let cells_by_id: BTreeMap<&str, &Cell> = todo.iter().map(|c| (c.id.as_str(), *c)).collect();
+    let with_accuracy = |cell: &Cell, mut r: JobResult| {
+        r.accuracy = accuracy
+            .get(&(cell.model_identity.clone(), cell.recipe_canonical.clone()))
+            .cloned();
+        r
+    };
+    for cell in &todo {
+        match prepare_cell(&matrix, cell, &files) {
+            Prepared::Done(r) => {
+                let r = with_accuracy(cell, r);
+                run.record(&r, &cell_meta(cell))
+                    .with_context(|| format!("cannot save the result of cell {}", cell.short_id()))?;
+                progress.finish_cell(cell, &r);
+                measured += 1;
+            }
+            Prepared::Run(work) => by_device
+                .entry(cell.device.clone())
+                .or_default()
+                .push(*work),
         }
-        progress.start_cell(cell);
-        let result = match run_cell(&matrix, cell, &files, &target) {
-            Some(mut r) => {
-                r.accuracy = accuracy
-                    .get(&(cell.model_identity.clone(), cell.recipe_canonical.clone()))
-                    .cloned();
-                r
-            }
-            None => {
-                interrupted = true;
-                break;
-            }
-        };
-        run.record(&result, &cell_meta(cell))
-            .with_context(|| format!("cannot save the result of cell {}", cell.short_id()))?;
-        progress.finish_cell(cell, &result);
-        measured += 1;
     }
+    let agents = Arc::new(AgentBinaries::default());
+    let mut work = Vec::new();
+    for (name, cells) in by_device {
+        let Some(device) = matrix.devices.iter().find(|d| d.name == name) else {
+            continue;
+        };
+        let target: Box<dyn Target> = match &device.connection {
+            Connection::Local => Box::new(LocalTarget::for_device(device, Arc::clone(&stop))?),
+            Connection::Ssh(settings) => Box::new(SshTarget::new(
+                device,
+                settings,
+                options.trust,
+                Arc::clone(&agents),
+                Arc::clone(&stop),
+            )),
+        };
+        progress.add_device(&name, cells.len());
+        work.push(DeviceWork {
+            device: name,
+            target,
+            cells,
+        });
+    }
+    let mut save_error = None;
+    schedule::run_devices(work, options.retry, &stop, |event| match event {
+        Event::Finished { result } => {
+            let Some(cell) = cells_by_id.get(result.cell_id.as_str()) else {
+                return;
+            };
+            let r = with_accuracy(cell, *result);
+            if let Err(e) = run.record(&r, &cell_meta(cell)) {
+                save_error.get_or_insert_with(|| {
+                    format!("cannot save the result of cell {}: {e}", cell.short_id())
+                });
+                stop.store(true, Ordering::SeqCst);
+                return;
+            }
+            progress.finish_cell(cell, &r);
+            measured += 1;
+        }
+        Event::Started { cell_id } => {
+            if let Some(cell) = cells_by_id.get(cell_id.as_str()) {
+                progress.start_cell(cell);
+            }
+        }
+        Event::Step { device, text } => progress.device_step(&device, &text),
+        Event::Bytes {
+            device,
+            sent,
+            total,
+        } => progress.device_bytes(&device, sent, total),
+        Event::Deployed { device, deployment } => progress.deployed(&device, &deployment),
+        Event::Down { device, reason } => progress.device_down(&device, &reason),
+    });
+    if let Some(e) = save_error {
+        bail!("{e}");
+    }
+    let interrupted = stop.load(Ordering::SeqCst);
     progress.done();
     let results: BTreeMap<String, JobResult> = run
         .results()
@@ -229,30 +292,24 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// One cell: skipped (its estimate does not fit in the device's memory),
-/// unreachable (not the local device), skipped again when its recipe
-/// file's real size does not fit, or run by the agent on its recipe file.
-/// `None` when the user interrupted it.
-fn run_cell(
-    matrix: &Matrix,
-    cell: &Cell,
-    files: &RunFiles,
-    target: &LocalTarget,
-) -> Option<JobResult> {
-    let failure = |status, reason: String| Some(JobResult::failure(&cell.id, status, reason));
+/// A cell before any agent runs it.
+enum Prepared {
+    /// Its result is known already: skipped (its estimate or its recipe
+    /// file's real size does not fit in the device's memory) or failed
+    /// (its recipe file could not be made).
+    Done(JobResult),
+    /// It runs on its device.
+    Run(Box<Work>),
+}
+
+fn prepare_cell(matrix: &Matrix, cell: &Cell, files: &RunFiles) -> Prepared {
+    let failure = |status, reason: String| Prepared::Done(JobResult::failure(&cell.id, status, reason));
     if let CellStatus::Skipped { reason } = &cell.status {
         return failure(Status::Skipped, reason.clone());
     }
-    let device = matrix.devices.iter().find(|d| d.name == cell.device)?;
-    if device.connection != Connection::Local {
-        return failure(
-            Status::Unreachable,
-            format!(
-                "device '{}' is reached over SSH, which this build does not deploy to yet",
-                device.name
-            ),
-        );
-    }
+    let Some(device) = matrix.devices.iter().find(|d| d.name == cell.device) else {
+        return failure(Status::Failed, format!("unknown device '{}'", cell.device));
+    };
     let file = match files.get(&cell.model, &cell.recipe_canonical) {
         Ok(f) => f,
         Err(e) => return failure(Status::Failed, e),
@@ -264,15 +321,10 @@ fn run_cell(
     {
         return failure(Status::Skipped, reason);
     }
-    let job = cell.job(ModelRef {
-        path: file.path.display().to_string(),
-        sha256: file.sha256.clone(),
-        source_sha256: Some(file.source_sha256.clone()),
-    });
-    match target.run(&job, Duration::from_secs_f64(cell.timeout_seconds)) {
-        Outcome::Result(r) => Some(*r),
-        Outcome::Interrupted => None,
-    }
+    Prepared::Run(Box::new(Work {
+        cell: cell.clone(),
+        file: file.clone(),
+    }))
 }
 
 /// Accuracy per (model identity, canonical recipe), scored on the recipe

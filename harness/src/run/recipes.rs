@@ -10,7 +10,7 @@ use std::time::Instant;
 use edgebench_kernels::recipe::Recipe;
 
 use super::models::ModelFiles;
-use crate::matrix::{Connection, Matrix, ModelSpec};
+use crate::matrix::{Matrix, ModelSpec};
 use crate::plan::{Cell, Plan, mib};
 use crate::recipe_files::{Bar, Outcome, RecipeCache, RecipeFile};
 
@@ -38,13 +38,9 @@ impl RunFiles {
 }
 
 /// Whether `cell` will be handed to an agent: planned (the estimate fits)
-/// on a device this build deploys to.
+/// on a device of the matrix.
 pub fn will_run(matrix: &Matrix, cell: &Cell) -> bool {
-    cell.is_planned()
-        && matrix
-            .devices
-            .iter()
-            .any(|d| d.name == cell.device && d.connection == Connection::Local)
+    cell.is_planned() && matrix.devices.iter().any(|d| d.name == cell.device)
 }
 
 /// Every (model, recipe) that the `cells` that will run and, when any

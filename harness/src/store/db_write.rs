@@ -77,6 +77,12 @@ impl Store {
     pub fn insert_result(&mut self, run_id: &str, stored: &StoredResult) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(sql_err(&path))?;
+        // A retried cell's new result replaces its earlier one.
+        tx.execute(
+            "DELETE FROM cells WHERE run_id = ?1 AND cell_id = ?2",
+            params![run_id, stored.result.cell_id],
+        )
+        .map_err(sql_err(&path))?;
         insert(&tx, run_id, stored).map_err(sql_err(&path))?;
         tx.commit().map_err(sql_err(&path))
     }

@@ -104,7 +104,9 @@ pub fn append_line(file: &mut File, path: &Path, line: &str) -> Result<(), Store
 /// # Errors
 /// [`StoreError::Io`] when the file cannot be read, [`StoreError::BadLine`]
 /// for a line of another schema version or not a result (except a torn last
-/// line), [`StoreError::DuplicateLine`] for a cell on two lines.
+/// line), [`StoreError::DuplicateLine`] for a cell on two lines (unless the
+/// earlier one is retryable, e.g. `unreachable`: the later one supersedes
+/// it).
 pub fn read(path: &Path) -> Result<JsonlContents, StoreError> {
     let bytes = std::fs::read(path).map_err(|e| StoreError::io("read", path, e))?;
     parse(path, &bytes)
@@ -116,7 +118,7 @@ pub fn read(path: &Path) -> Result<JsonlContents, StoreError> {
 /// As [`read`].
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<JsonlContents, StoreError> {
     let mut out = JsonlContents::default();
-    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut first_line: HashMap<String, (usize, usize)> = HashMap::new();
     let mut offset = 0usize;
     let mut segments = bytes.split(|&b| b == b'\n').enumerate().peekable();
     while let Some((i, seg)) = segments.next() {
@@ -147,16 +149,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<JsonlContents, StoreError> {
                 });
             }
         };
-        if let Some(&first) = first_line.get(&result.cell_id) {
-            return Err(StoreError::DuplicateLine {
-                path: path.to_owned(),
-                line,
-                first_line: first,
-                cell_id: result.cell_id,
-            });
-        }
-        first_line.insert(result.cell_id.clone(), line);
         out.missing_newline = !terminated;
+        if let Some(&(first, index)) = first_line.get(&result.cell_id) {
+            // A cell whose device was unreachable is run again by a
+            // resume; its new result supersedes the old line.
+            if !out.records[index].result.status.is_retryable() {
+                return Err(StoreError::DuplicateLine {
+                    path: path.to_owned(),
+                    line,
+                    first_line: first,
+                    cell_id: result.cell_id,
+                });
+            }
+            first_line.insert(result.cell_id.clone(), (line, index));
+            out.records[index] = StoredResult { meta, result };
+            continue;
+        }
+        first_line.insert(result.cell_id.clone(), (line, out.records.len()));
         out.records.push(StoredResult { meta, result });
     }
     Ok(out)

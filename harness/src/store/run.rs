@@ -42,7 +42,8 @@ pub struct NewRun {
 /// Recording a cell that already has a result is an error
 /// ([`StoreError::AlreadyRecorded`]) and writes nothing: a cell is never
 /// measured twice in a run, and asking to record it twice is a bug of the
-/// caller.
+/// caller. The exception is a retryable result (its device was
+/// unreachable): the cell stays to be run, and its next result replaces it.
 #[derive(Debug)]
 pub struct RunStore {
     id: RunId,
@@ -170,6 +171,7 @@ impl RunStore {
         let finished = contents
             .records
             .iter()
+            .filter(|r| !r.result.status.is_retryable())
             .map(|r| r.result.cell_id.clone())
             .collect();
         Ok(RunStore {
@@ -221,8 +223,17 @@ impl RunStore {
             ));
             self.db_stale = true;
         }
-        self.finished.insert(result.cell_id.clone());
-        self.records.push(stored);
+        if !result.status.is_retryable() {
+            self.finished.insert(result.cell_id.clone());
+        }
+        match self
+            .records
+            .iter_mut()
+            .find(|r| r.result.cell_id == result.cell_id)
+        {
+            Some(earlier) => *earlier = stored,
+            None => self.records.push(stored),
+        }
         Ok(())
     }
 

@@ -133,6 +133,7 @@ pub fn result(i: usize, seed: u64) -> JobResult {
         },
         warmup_reps: 1,
         reps,
+        timing: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod stats;
 pub use accuracy::AccuracyReport;
 pub use job::{Job, MeasureSettings, MeterChoice, ModelRef, SchemaError, ThermalGateSettings};
 pub use result::{
+    CellTiming,
     AgentInfo, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport, ModelReport,
     RepSample, Status, Validity,
 };

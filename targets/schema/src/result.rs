@@ -28,6 +28,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether the cell was not measured for a reason outside it (the
+    /// device was down or measured by someone else): `--resume` runs it
+    /// again, and its new result replaces this one.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, Status::Unreachable)
+    }
+
     /// The lower-case name used in JSON, CSV and reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -286,6 +293,27 @@ pub struct JobResult {
     pub warmup_reps: u32,
     /// Every measured repetition.
     pub reps: Vec<RepSample>,
+    /// Where the cell's wall time went (absent in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<CellTiming>,
+}
+
+/// Where a cell's wall time went: the agent's own time and the time the
+/// controller waited, whose difference is what the controller and the link
+/// cost (starting the agent remotely, sending the job, reading the result).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CellTiming {
+    /// Seconds from the agent's start to its result, by the agent's clock.
+    pub agent_s: Option<f64>,
+    /// Seconds from the controller starting the job to holding the result.
+    pub controller_s: Option<f64>,
+}
+
+impl CellTiming {
+    /// What the controller added to the agent's own time, in seconds.
+    pub fn overhead_s(&self) -> Option<f64> {
+        Some(self.controller_s? - self.agent_s?)
+    }
 }
 
 /// The workload of a cell.
@@ -322,7 +350,18 @@ impl JobResult {
             },
             warmup_reps: 0,
             reps: Vec::new(),
+            timing: None,
         }
+    }
+
+    /// Records the controller's view of the cell's wall time.
+    pub fn set_controller_seconds(&mut self, seconds: f64) {
+        self.timing.get_or_insert_with(CellTiming::default).controller_s = Some(seconds);
+    }
+
+    /// Records the agent's own wall time.
+    pub fn set_agent_seconds(&mut self, seconds: f64) {
+        self.timing.get_or_insert_with(CellTiming::default).agent_s = Some(seconds);
     }
 
     /// Parses a result, checking the schema version first.

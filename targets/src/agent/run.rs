@@ -180,5 +180,6 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         validity,
         warmup_reps: measurement.warmup_reps,
         reps: assembled.reps,
+        timing: None,
     })
 }

@@ -13,15 +13,12 @@ use std::time::{Duration, Instant};
 
 use edgebench_schema::{Job, JobResult, Status};
 
-/// How a cell's agent run ended.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    /// A result (of any status) from the agent, or one describing how the
-    /// agent failed.
-    Result(Box<JobResult>),
-    /// The user interrupted the run; the cell was not finished.
-    Interrupted,
-}
+use crate::matrix::Device;
+
+use super::reply::{AgentExit, interpret, signal_name, stderr_tail};
+use super::{
+    DeployProgress, Deployment, DeviceFile, DeviceLock, Outcome, Target, TargetError, agent_run_args,
+};
 
 /// Runs agents as child processes.
 #[derive(Debug, Clone)]
@@ -31,8 +28,6 @@ pub struct LocalTarget {
     stop: Arc<AtomicBool>,
 }
 
-/// Most bytes of the agent's stderr kept for an error message.
-const STDERR_TAIL: usize = 2000;
 /// Most bytes read from the agent's stdout (a result with every token
 /// latency of many reps is well below this).
 const STDOUT_LIMIT: u64 = 256 << 20;
@@ -40,12 +35,29 @@ const STDOUT_LIMIT: u64 = 256 << 20;
 impl LocalTarget {
     /// The controller's own executable as the agent, stopping early when
     /// `stop` is set.
-    pub fn current_exe(stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
+    /// The agent holds `lock` while it measures.
+    pub fn current_exe(stop: Arc<AtomicBool>, lock: &DeviceLock) -> anyhow::Result<Self> {
+        let mut args = vec!["agent".to_owned()];
+        args.extend(agent_run_args(lock));
         Ok(LocalTarget {
             program: std::env::current_exe()?,
-            args: vec!["agent".into(), "run".into(), "--quiet".into()],
+            args,
             stop,
         })
+    }
+
+    /// The agent for the local `device`: this controller run as the
+    /// agent, behind the device's command prefix, holding its lock.
+    pub fn for_device(device: &Device, stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
+        let mut target = Self::current_exe(stop, &device.lock)?;
+        if let Some((program, rest)) = device.command_prefix.split_first() {
+            let mut args = rest.to_vec();
+            args.push(target.program.display().to_string());
+            args.append(&mut target.args);
+            target.program = PathBuf::from(program);
+            target.args = args;
+        }
+        Ok(target)
     }
 
     /// Any program that speaks the agent protocol (`program args...`).
@@ -58,7 +70,7 @@ impl LocalTarget {
     }
 
     /// Runs `job`, waiting at most `timeout`.
-    pub fn run(&self, job: &Job, timeout: Duration) -> Outcome {
+    pub fn run_job(&self, job: &Job, timeout: Duration) -> Outcome {
         let fail = |status, msg: String| {
             Outcome::Result(Box::new(JobResult::failure(&job.cell_id, status, msg)))
         };
@@ -80,20 +92,24 @@ impl LocalTarget {
                 );
             }
         };
-        let input = job.to_json();
+        let input = format!("{}\n", job.to_json());
         let mut stdin = child.stdin.take();
+        // Stdin stays open until the agent exits: its closing would tell
+        // the agent that the controller is gone.
         let writer = std::thread::spawn(move || {
             if let Some(s) = stdin.as_mut() {
                 let _ = s.write_all(input.as_bytes());
+                let _ = s.flush();
             }
+            stdin
         });
         let out = child.stdout.take().map(|s| reader(s, STDOUT_LIMIT));
         let err = child.stderr.take().map(|s| reader(s, STDOUT_LIMIT));
         let waited = self.wait(&mut child, timeout);
-        let _ = writer.join();
+        drop(writer.join());
         let stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
         let stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
-        let tail = tail_of(&stderr);
+        let tail = stderr_tail(&stderr);
         let status = match waited {
             Wait::Exited(s) => s,
             Wait::TimedOut => {
@@ -108,33 +124,11 @@ impl LocalTarget {
             Wait::Interrupted => return Outcome::Interrupted,
             Wait::Error(e) => return fail(Status::Failed, format!("waiting for the agent: {e}")),
         };
-        if let Some(sig) = status.signal() {
-            let (st, what) = if sig == 9 {
-                (Status::Oom, "killed by SIGKILL (out of memory?)".to_owned())
-            } else {
-                (Status::Failed, format!("agent crashed with signal {sig}"))
-            };
-            return fail(st, format!("{what}{tail}"));
-        }
-        let text = String::from_utf8_lossy(&stdout);
-        let Some(line) = text.lines().rev().find(|l| !l.trim().is_empty()) else {
-            return fail(
-                Status::Failed,
-                format!(
-                    "the agent wrote no result (exit code {:?}){tail}",
-                    status.code()
-                ),
-            );
+        let exit = AgentExit {
+            code: status.code(),
+            signal: status.signal().map(signal_name),
         };
-        match JobResult::from_json(line) {
-            Ok(mut r) => {
-                if r.cell_id.is_empty() {
-                    r.cell_id = job.cell_id.clone();
-                }
-                Outcome::Result(Box::new(r))
-            }
-            Err(e) => fail(Status::Failed, format!("malformed agent output: {e}{tail}")),
-        }
+        Outcome::Result(Box::new(interpret(job, &stdout, &stderr, &exit)))
     }
 
     fn wait(&self, child: &mut Child, timeout: Duration) -> Wait {
@@ -160,6 +154,30 @@ impl LocalTarget {
     }
 }
 
+impl Target for LocalTarget {
+    /// The files are already here: each is used where the controller's
+    /// cache keeps it.
+    fn deploy(
+        &mut self,
+        files: &[DeviceFile],
+        _progress: &dyn DeployProgress,
+    ) -> Result<Deployment, TargetError> {
+        Ok(Deployment {
+            paths: files
+                .iter()
+                .map(|f| (f.sha256.clone(), f.local.display().to_string()))
+                .collect(),
+            present: files.len(),
+            agent: format!("{} (this controller)", self.program.display()),
+            ..Deployment::default()
+        })
+    }
+
+    fn run(&mut self, job: &Job, timeout: Duration) -> Outcome {
+        self.run_job(job, timeout)
+    }
+}
+
 enum Wait {
     Exited(std::process::ExitStatus),
     TimedOut,
@@ -173,17 +191,4 @@ fn reader(stream: impl Read + Send + 'static, limit: u64) -> std::thread::JoinHa
         let _ = stream.take(limit).read_to_end(&mut buf);
         buf
     })
-}
-
-fn tail_of(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let text = text.trim();
-    if text.is_empty() {
-        return String::new();
-    }
-    let start = text.len().saturating_sub(STDERR_TAIL);
-    let start = (start..text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(text.len());
-    format!("; agent stderr: {}", &text[start..])
 }
