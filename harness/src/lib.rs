@@ -1,8 +1,9 @@
 //! # edgebench
 //!
 //! The controller: command-line interface, matrix parsing and validation,
-//! deployment to devices, scheduling, the results store and regression
-//! comparison. The `edgebench` binary is a thin shell over this library.
+//! SSH trust and configuration, deployment to devices, scheduling, the
+//! results store and regression comparison. The `edgebench` binary is a
+//! thin shell over this library.
 
 pub mod cli;
 pub mod commands;
@@ -11,4 +12,5 @@ pub mod plan;
 pub mod recipe_files;
 pub mod report;
 pub mod run;
+pub mod ssh;
 pub mod store;
