@@ -1,8 +1,9 @@
 //! # edgebench
 //!
 //! The controller: command-line interface, matrix parsing and validation,
-//! deployment to devices, scheduling, the results store and regression
-//! comparison. The `edgebench` binary is a thin shell over this library.
+//! SSH trust and configuration, deployment to devices, scheduling, the
+//! results store and regression comparison. The `edgebench` binary is a
+//! thin shell over this library.
 
 pub mod cli;
 pub mod commands;

@@ -15,10 +15,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
-use edgebench_schema::job::ModelRef;
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::matrix::{self, Connection, Matrix};

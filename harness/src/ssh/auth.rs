@@ -4,7 +4,8 @@
 
 use ssh2::Session;
 
-use super::config::Endpoint;
+use super::config::{Endpoint, IdentityAgent};
+use super::known_hosts::HostKey;
 use super::error::SshError;
 use super::session::ConnectOptions;
 
@@ -35,7 +36,7 @@ pub fn login(
     };
     let allows = |m: &str| offered.split(',').any(|o| o == m);
     if allows("publickey") {
-        if endpoint.use_agent() {
+        if endpoint.identity_agent != IdentityAgent::Disabled {
             agent_login(session, endpoint, &mut tried);
             if session.authenticated() {
                 return Ok(());
@@ -88,7 +89,7 @@ fn agent_login(session: &Session, endpoint: &Endpoint, tried: &mut Vec<String>) 
         Ok(a) => a,
         Err(e) => return tried.push(format!("ssh agent: {}", e.message())),
     };
-    if let Some(path) = &endpoint.identity_agent {
+    if let IdentityAgent::Socket(path) = &endpoint.identity_agent {
         let _ = agent.set_identity_path(path);
     }
     if agent.connect().is_err() {
@@ -138,8 +139,9 @@ fn public_blobs(files: &[std::path::PathBuf]) -> Vec<Vec<u8>> {
             std::fs::read_to_string(p).ok()
         })
         .filter_map(|text| {
-            let b64 = text.split_whitespace().nth(1)?.to_owned();
-            super::known_hosts::decode_base64(&b64)
+            let mut fields = text.split_whitespace();
+            let (kind, b64) = (fields.next()?, fields.next()?);
+            HostKey::from_base64(kind, b64).ok().map(|k| k.blob)
         })
         .collect()
 }

@@ -28,7 +28,7 @@ pub enum SshError {
     },
     /// The device's host key is not trusted.
     #[error(transparent)]
-    HostKey(#[from] HostKeyError),
+    HostKey(Box<HostKeyError>),
     /// A known_hosts file could not be read or written.
     #[error(transparent)]
     KnownHosts(#[from] KnownHostsError),

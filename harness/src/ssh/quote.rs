@@ -2,6 +2,8 @@
 //! string the device's login shell parses; every argument goes through
 //! [`quote`], so a model called `a b; $(touch x)` stays one inert word.
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 /// An argument that cannot be passed to a remote shell.
@@ -19,14 +21,22 @@ pub fn quote(arg: &str) -> Result<String, NulInArgument> {
     if arg.contains('\0') {
         return Err(NulInArgument(arg.to_owned()));
     }
-    let safe = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if safe {
-        return Ok(arg.to_owned());
+    Ok(shell_word(arg).into_owned())
+}
+
+/// `word` as one POSIX shell word, for commands shown in messages (to be
+/// pasted into a shell as they are): unchanged when it has no special
+/// characters, else in single quotes.
+pub fn shell_word(word: &str) -> Cow<'_, str> {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b));
+    if plain {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
     }
-    Ok(format!("'{}'", arg.replace('\'', r"'\''")))
 }
 
 /// The words `args` as one command line, each quoted.

@@ -3,7 +3,7 @@
 //! own host-key check (with `accept-new` when asked), and login over every
 //! SSH agent identity, key files and an optional password.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ssh2::{HostKeyType, MethodType, Session};
@@ -11,7 +11,7 @@ use ssh2::{HostKeyType, MethodType, Session};
 use super::auth;
 use super::config::Endpoint;
 use super::error::SshError;
-use super::known_hosts::{self, Accepted, HostKey, HostKeyCheck, HostKeyError, KnownHosts};
+use super::known_hosts::{self, Accepted, HostKey, HostKeyCheck, KnownHosts};
 use super::link::{self, Cutter, Link, LinkTimeouts, ProxyChild};
 
 /// How to connect, beyond where.
@@ -71,11 +71,8 @@ impl SshSession {
         let mut session = Session::new().map_err(|source| protocol("starting a session", &addr, source))?;
         session.set_tcp_stream(link);
         session.set_timeout(millis(options.io_timeout));
-        let known_name = endpoint
-            .host_key_alias
-            .clone()
-            .unwrap_or_else(|| endpoint.host.clone());
-        let known = KnownHosts::load(&endpoint.known_hosts_files)?;
+        let known_name = endpoint.host_key_name().to_owned();
+        let known = KnownHosts::load(&endpoint.known_hosts_files())?;
         let types = known.key_types(&known_name, endpoint.port);
         if !types.is_empty() {
             let prefs = known_hosts::host_key_algorithms(&types);
@@ -128,32 +125,32 @@ impl SshSession {
                 detail: "the device sent no host key".to_owned(),
             });
         };
-        let key = HostKey {
+        let key = HostKey::from_blob(blob.to_vec()).unwrap_or_else(|_| HostKey {
             key_type: key_type_name(kind, blob),
             blob: blob.to_vec(),
-        };
-        let files = &endpoint.known_hosts_files;
-        let context = |check| HostKeyError::new(&options.device, name, endpoint.port, &key, files, check);
-        match known.check(name, endpoint.port, &key) {
+        });
+        let port = endpoint.port;
+        let add_to = endpoint
+            .accept_new_file()
+            .map_or_else(default_known_hosts, Path::to_path_buf);
+        match known.check(name, port, &key) {
             HostKeyCheck::Trusted { .. } => Ok(()),
-            check @ HostKeyCheck::Unknown { .. } if options.accept_new_host_keys => {
-                let Some(file) = files.first() else {
-                    return Err(context(check).into());
-                };
-                match known_hosts::accept_new(file, name, endpoint.port, &key)? {
-                    Accepted::Added => eprintln!(
-                        "{}: added {} key {} for {} to {}",
+            HostKeyCheck::Unknown { .. } if options.accept_new_host_keys => {
+                if known_hosts::accept_new(&add_to, name, port, &key)? == Accepted::Added {
+                    eprintln!(
+                        "{}: added its {} host key {} for {} to {}",
                         options.device,
                         key.key_type,
-                        known_hosts::fingerprint(&key.blob),
-                        known_hosts::entry_host(name, endpoint.port),
-                        file.display()
-                    ),
-                    Accepted::AlreadyKnown => {}
+                        key.fingerprint(),
+                        known_hosts::entry_name(name, port),
+                        add_to.display()
+                    );
                 }
                 Ok(())
             }
-            check => Err(context(check).into()),
+            _ => known
+                .verify(&options.device, name, port, &key, &add_to)
+                .map_err(SshError::HostKey),
         }
     }
 
@@ -285,6 +282,12 @@ fn key_type_name(kind: HostKeyType, blob: &[u8]) -> String {
         HostKeyType::Unknown => "unknown",
     }
     .to_owned()
+}
+
+/// `~/.ssh/known_hosts`, where OpenSSH adds keys by default.
+fn default_known_hosts() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from);
+    home.join(".ssh/known_hosts")
 }
 
 fn protocol(what: &str, addr: &str, source: ssh2::Error) -> SshError {

@@ -224,9 +224,10 @@ impl SshTarget {
         progress.step("connecting");
         self.connect()?;
         let agent = self.agent_binary()?;
+        let workdir = self.settings.workdir.clone();
         let result = {
             let session = self.connect()?;
-            DeviceCache::new(session, &self.settings.workdir).ensure_agent(&agent, progress)
+            DeviceCache::new(session, &workdir).ensure_agent(&agent, progress)
         };
         let (path, sent) = result.map_err(|e| self.deploy_error(e))?;
         self.agent_path = Some(path.clone());
@@ -263,9 +264,10 @@ impl Target for SshTarget {
         progress: &dyn DeployProgress,
     ) -> Result<Deployment, TargetError> {
         let (agent, agent_sent) = self.ensure_agent(progress)?;
+        let workdir = self.settings.workdir.clone();
         let ensured = {
             let session = self.connect()?;
-            DeviceCache::new(session, &self.settings.workdir).ensure(&agent, files, progress)
+            DeviceCache::new(session, &workdir).ensure(&agent, files, progress)
         };
         let ensured = ensured.map_err(|e| self.deploy_error(e))?;
         Ok(Deployment {
@@ -286,13 +288,14 @@ impl Target for SshTarget {
             Ok(c) => c,
             Err(e) => return fail(Status::Failed, e.message),
         };
+        let input = format!("{}\n", job.to_json());
+        // The agent may first wait for another controller's lock.
+        let deadline = Instant::now() + timeout + self.lock.wait;
+        let stop = Arc::clone(&self.stop);
         let session = match self.connect() {
             Ok(s) => s,
             Err(e) => return Outcome::Lost(e.message),
         };
-        let input = format!("{}\n", job.to_json());
-        // The agent may first wait for another controller's lock.
-        let deadline = Instant::now() + timeout + self.lock.wait;
         let ran = exec::run(
             session,
             &Request {
@@ -300,7 +303,7 @@ impl Target for SshTarget {
                 stdin: input.as_bytes(),
                 close_stdin: false,
                 deadline,
-                stop: Some(&self.stop),
+                stop: Some(&stop),
                 limit: OUTPUT_LIMIT,
             },
         );
