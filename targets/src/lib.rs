@@ -2,7 +2,8 @@
 //!
 //! Everything that runs on the device under test: the job and result schema
 //! shared with the controller, the measurement protocol, power and memory
-//! meters, hardware counters and device facts, and the small
+//! meters, hardware counters and device facts, the object store the
+//! controller uploads models and agents into, and the small
 //! `edgebench-agent` binary the controller deploys.
 //!
 //! It depends only on the kernel crate and stays pure Rust, so that it
@@ -13,3 +14,4 @@ pub mod counters;
 pub mod facts;
 pub mod meters;
 pub mod protocol;
+pub mod store;

@@ -3,78 +3,19 @@
 
 #[path = "fixtures/support.rs"]
 mod support;
+#[path = "fixtures/tiny_model.rs"]
+mod tiny_model;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use edgebench_kernels::gguf::GgufFile;
-use edgebench_kernels::model::{ModelConfig, TensorSet};
-use edgebench_kernels::recipe::{self, Recipe};
-use edgebench_kernels::synth::{self, Preset};
 use edgebench_schema::{JobResult, SCHEMA_VERSION, Status};
 use edgebench_targets::agent::sha256_hex;
 use serde_json::{Value, json};
 use support::TempTree;
+use tiny_model::{Model, job, tiny_model};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edgebench-agent");
-
-/// A recipe file of a tiny synthetic model in a temporary directory, with
-/// its SHA-256, and the f32 model it was made from.
-struct Model {
-    _dir: TempTree,
-    path: PathBuf,
-    sha256: String,
-    source: PathBuf,
-    source_sha256: String,
-}
-
-fn sha256_of(path: &std::path::Path) -> String {
-    let file = std::fs::File::open(path).expect("open the model");
-    sha256_hex(file).expect("hash the model").0
-}
-
-/// The tiny model's file of `recipe`, written as the controller writes it.
-fn tiny_model_as(tag: &str, recipe: &str) -> Model {
-    let dir = TempTree::empty(tag);
-    let source = dir.path().join("tiny.gguf");
-    synth::write(Preset::Tiny, 1, &source).expect("write the synthetic model");
-    let path = dir.path().join(format!("tiny-{recipe}.gguf"));
-    let file = std::sync::Arc::new(GgufFile::open(&source).expect("read the synthetic model"));
-    let config = ModelConfig::from_gguf(&file).expect("hyperparameters");
-    let tensors = TensorSet::from_gguf(&file);
-    let r: Recipe = recipe.parse().expect("recipe");
-    let applied = recipe::apply(&r, &config, &tensors).expect("apply the recipe");
-    recipe::write_gguf(&file, &applied, &path).expect("write the recipe file");
-    Model {
-        sha256: sha256_of(&path),
-        source_sha256: sha256_of(&source),
-        _dir: dir,
-        path,
-        source,
-    }
-}
-
-fn tiny_model(tag: &str) -> Model {
-    tiny_model_as(tag, "q8_0")
-}
-
-fn job(model: &Model, meter: &str) -> Value {
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "cell_id": "cell-1",
-        "model": {"path": model.path.to_string_lossy(), "sha256": model.sha256,
-                  "source_sha256": model.source_sha256},
-        "recipe": "q8_0",
-        "threads": 1,
-        "prompt_tokens": 16,
-        "gen_tokens": 8,
-        "seed": 7,
-        "measure": {"warmup_reps": 1, "min_reps": 2, "min_seconds": 0.0, "max_reps": 4,
-                    "idle_seconds": 0.2},
-        "meter": {"kind": meter, "sample_hz": 100.0},
-    })
-}
 
 /// Runs the agent with `args`, `stdin` on its standard input.
 fn agent(args: &[&str], stdin: &str) -> Output {
@@ -354,6 +295,9 @@ fn probe_prints_cpu_meters_and_counters() {
     assert!(v["meters"]["chosen"].is_string(), "{v}");
     assert!(v["meters"]["rejected"].is_array(), "{v}");
     assert!(v["kernels"]["isa"].is_string(), "{v}");
+    let available = &v["memory_available_bytes"];
+    assert!(available.as_u64() > Some(0) || available.is_null(), "{v}");
+    assert!(v.get("storage").is_none(), "{v}");
     let counters = &v["counters"];
     assert!(counters["available"].as_bool() == Some(true) || counters["reason"].is_string());
 }

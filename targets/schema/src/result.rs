@@ -25,6 +25,9 @@ pub enum Status {
     Unsupported,
     /// Not run, with the reason in `error` (e.g. does not fit in memory).
     Skipped,
+    /// The device was being measured by another controller; its lock was
+    /// not acquired in time. Not measured; worth retrying later.
+    Busy,
 }
 
 impl Status {
@@ -45,6 +48,7 @@ impl Status {
             Status::Unreachable => "unreachable",
             Status::Unsupported => "unsupported",
             Status::Skipped => "skipped",
+            Status::Busy => "busy",
         }
     }
 }

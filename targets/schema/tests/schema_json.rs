@@ -100,6 +100,9 @@ fn failure_results_round_trip() {
     let text = r.to_json();
     assert!(text.contains("\"status\":\"failed\""), "{text}");
     assert_eq!(JobResult::from_json(&text).unwrap(), r);
+    let busy = JobResult::failure("c1", Status::Busy, "device busy").to_json();
+    assert!(busy.contains("\"status\":\"busy\""), "{busy}");
+    assert_eq!(JobResult::from_json(&busy).unwrap().status.name(), "busy");
     assert!(JobResult::from_json("{\"schema_version\": 2}").is_err());
     let e = JobResult::from_json("{\"schema_version\": 3}").unwrap_err();
     assert!(e.to_string().contains("reads versions 1 to 2"), "{e}");

@@ -4,10 +4,19 @@ use edgebench_kernels::model::ModelError;
 use edgebench_kernels::recipe::RecipeError;
 use edgebench_schema::{SchemaError, Status};
 
+use super::device_lock::LockError;
+use super::job_input::JobInputError;
+
 /// Everything that turns a job into a failure result.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AgentError {
+    /// No job could be read on stdin.
+    #[error(transparent)]
+    Input(#[from] JobInputError),
+    /// The device lock was not taken: busy, or the lock file unusable.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The job is not valid JSON, has unknown fields, another schema
     /// version or a value out of range.
     #[error("bad job: {0}")]
@@ -74,10 +83,11 @@ pub enum AgentError {
 
 impl AgentError {
     /// The status of the failure result: `unsupported` for an unknown
-    /// recipe or an architecture the kernel does not run, `failed` for the
-    /// rest.
+    /// recipe or an architecture the kernel does not run, `busy` when
+    /// another agent held the device lock, `failed` for the rest.
     pub fn status(&self) -> Status {
         match self {
+            AgentError::Lock(LockError::Busy { .. }) => Status::Busy,
             AgentError::Recipe { .. } => Status::Unsupported,
             AgentError::Load { source, .. } if is_unsupported(source.as_ref()) => {
                 Status::Unsupported

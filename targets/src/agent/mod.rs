@@ -1,25 +1,35 @@
 //! The device agent behind the `edgebench-agent` binary: [`run`] turns one
 //! job (JSON) into one result, [`probe`] describes the device, its meters
-//! and counters.
+//! and counters, [`DeviceLock`] keeps two agents from measuring one device
+//! at once, and `store` manages the device's [`crate::store`].
 //!
 //! A job that cannot be measured is still answered: [`run`] returns a
 //! result with a `failed` or `unsupported` status and the error, never
 //! panics on its input.
 
 pub mod cli;
+mod controller_watch;
 mod device;
+mod device_lock;
 mod error;
+mod job_input;
 mod meter_setup;
 mod model;
 mod probe;
 mod run;
+mod run_cli;
+mod store_cli;
 
+pub use crate::store::sha256_hex;
+pub use controller_watch::ControllerWatch;
 pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
+pub use device_lock::{DeviceLock, LockError};
 pub use error::{AgentError, error_chain};
+pub use job_input::{JOB_LINE_LIMIT, JobInputError, read_job_line};
 pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
-pub use model::{Loaded, SessionInference, load, prompt_tokens, sha256_hex, verify_model};
+pub use model::{Loaded, SessionInference, load, prompt_tokens, verify_model};
 pub use probe::probe;
-pub use run::{run, run_job};
+pub use run::{refuse, run, run_job};
 
 use edgebench_kernels::ops::Isa;
 use edgebench_schema::AgentInfo;

@@ -2,7 +2,7 @@
 //! and its recipe, loaded as it is, and a session running a fixed
 //! pseudo-random prompt.
 
-use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,33 +11,25 @@ use edgebench_kernels::gguf::GgufFile;
 use edgebench_kernels::model::{Logits, Model, ModelError, Session, TensorSet};
 use edgebench_kernels::recipe::{self, Recipe, RecipeError};
 use edgebench_schema::{Job, ModelReport};
-use sha2::{Digest, Sha256};
 
 use super::AgentError;
 use crate::protocol::Inference;
-
-/// The lower-case hex SHA-256 of everything `reader` yields, and its length.
-///
-/// # Errors
-/// The first read error.
-pub fn sha256_hex(mut reader: impl Read) -> std::io::Result<(String, u64)> {
-    let mut hasher = Sha256::new();
-    let len = std::io::copy(&mut reader, &mut hasher)?;
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((hex, len))
-}
+use crate::store::{sha256_hex, trusted_size};
 
 /// Checks that the job's model file exists and has the job's SHA-256;
-/// returns its size in bytes.
+/// returns its size in bytes. A file in an object store under its own
+/// SHA-256, with a marker vouching that it has not changed since it was
+/// hashed, is not hashed again. `progress` hears which.
 ///
 /// # Errors
 /// [`AgentError::ModelFile`] or [`AgentError::HashMismatch`].
-pub fn verify_model(job: &Job) -> Result<u64, AgentError> {
+pub fn verify_model(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<u64, AgentError> {
     let path = &job.model.path;
+    if let Some(bytes) = trusted_size(Path::new(path), &job.model.sha256) {
+        progress(&format!("{path}: a stored object whose hash is on record"));
+        return Ok(bytes);
+    }
+    progress(&format!("hashing {path}"));
     let io = |source| AgentError::ModelFile {
         path: path.clone(),
         source,
@@ -163,23 +155,6 @@ impl Inference for SessionInference {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sha256_of_known_inputs() {
-        let (hex, len) = sha256_hex(&b"abc"[..]).unwrap();
-        assert_eq!(
-            hex,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(len, 3);
-        // Many read chunks must add up to one digest.
-        let big = vec![b'a'; (1 << 20) + 17];
-        let (hex, len) = sha256_hex(&big[..]).unwrap();
-        let mut h = Sha256::new();
-        h.update(&big);
-        let direct: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!((hex, len), (direct, big.len() as u64));
-    }
 
     #[test]
     fn prompts_are_seeded_and_in_the_vocabulary() {

@@ -1,4 +1,5 @@
-//! `edgebench-agent probe`: the device, its meters, counters and kernels.
+//! `edgebench-agent probe`: the device, its meters, counters and kernels,
+//! the memory available and, when asked, the space left where models go.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 
 use super::agent_info;
 use crate::counters::Counters;
-use crate::facts::{DeviceFacts, FactsSource};
+use crate::facts::{DeviceFacts, FactsSource, filesystem_space, read_memory};
 use crate::meters::{MeterConfig, Rejection, select};
 use crate::protocol::unavailable_reason;
 
@@ -21,6 +22,36 @@ struct Probe {
     kernels: KernelProbe,
     meters: MeterProbe,
     counters: CounterProbe,
+    /// `MemAvailable`, bytes.
+    memory_available_bytes: Option<u64>,
+    /// The filesystem of the directory asked about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage: Option<StorageProbe>,
+}
+
+#[derive(Debug, Serialize)]
+struct StorageProbe {
+    /// The directory, as given.
+    path: String,
+    /// Bytes this user may still write there.
+    free_bytes: Option<u64>,
+    /// The filesystem's size.
+    total_bytes: Option<u64>,
+    /// Why the figures are missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl StorageProbe {
+    fn of(dir: &Path) -> StorageProbe {
+        let space = filesystem_space(dir);
+        StorageProbe {
+            path: dir.to_string_lossy().into_owned(),
+            free_bytes: space.as_ref().ok().map(|s| s.free_bytes),
+            total_bytes: space.as_ref().ok().map(|s| s.total_bytes),
+            error: space.err().map(|e| e.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -51,8 +82,9 @@ struct CounterProbe {
     reason: Option<String>,
 }
 
-/// The probe as a JSON value.
-pub fn probe() -> serde_json::Value {
+/// The probe as a JSON value; with `dir`, also the free and total space of
+/// its filesystem.
+pub fn probe(dir: Option<&Path>) -> serde_json::Value {
     let selection = select(&MeterConfig::default());
     let counters = Counters::open(Path::new("/proc"));
     let snapshot = counters.read();
@@ -74,6 +106,10 @@ pub fn probe() -> serde_json::Value {
             available: counters.any_open(),
             reason: unavailable_reason(&missing),
         },
+        memory_available_bytes: read_memory(Path::new("/"))
+            .and_then(|m| m.available_kib)
+            .map(|kib| kib.saturating_mul(1024)),
+        storage: dir.map(StorageProbe::of),
     };
     serde_json::to_value(&probe).unwrap_or(serde_json::Value::Null)
 }

@@ -30,6 +30,12 @@ fn failure(cell_id: String, error: &AgentError) -> JobResult {
     r
 }
 
+/// The failure result for the job in `text` when `error` kept it from
+/// running: it names the job's cell when `text` has one.
+pub fn refuse(text: &str, error: &AgentError) -> JobResult {
+    failure(cell_id_of(text), error)
+}
+
 /// Runs the job in `text` (JSON): always a result, `ok` or the failure.
 /// `progress` receives a line at each step.
 pub fn run(text: &str, progress: &mut dyn FnMut(&str)) -> JobResult {
@@ -50,8 +56,7 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
             job.gen_tokens
         )));
     }
-    progress(&format!("hashing {}", job.model.path));
-    let file_bytes = verify_model(job)?;
+    let file_bytes = verify_model(job, progress)?;
     progress(&format!("loading the {} recipe file as it is", job.recipe));
     let loaded = load(job, file_bytes)?;
     progress(&format!(

@@ -1,18 +1,21 @@
 //! Facts about the device under test: CPU, frequencies, kernel, memory,
-//! temperatures and throttling.
+//! temperatures, throttling and disk space.
 //!
 //! Every reader takes a filesystem root (`/` on the device, a fixture tree
-//! in tests). Units are in the field names: `_mhz`, `_c`, `_kib`.
+//! in tests), except disk space, which takes the path it is about. Units
+//! are in the field names: `_mhz`, `_c`, `_kib`, `_bytes`.
 
 mod cpu;
 mod gate;
 mod memory;
+mod storage;
 mod thermal;
 mod throttle;
 
 pub use cpu::{CpuFacts, CpufreqPolicy, parse_cpuinfo, read_cpu, read_cpufreq};
 pub use gate::{Clock, GateOutcome, SystemClock, ThermalGate};
 pub use memory::{MemoryFacts, parse_meminfo, read_memory};
+pub use storage::{FilesystemSpace, filesystem_space};
 pub use thermal::{ThermalZone, max_temp_c, read_thermal};
 pub use throttle::{Throttling, parse_throttled, read_throttled};
 
