@@ -35,7 +35,7 @@ impl Status {
     /// device was down or measured by someone else): `--resume` runs it
     /// again, and its new result replaces this one.
     pub fn is_retryable(self) -> bool {
-        matches!(self, Status::Unreachable)
+        matches!(self, Status::Unreachable | Status::Busy)
     }
 
     /// The lower-case name used in JSON, CSV and reports.
