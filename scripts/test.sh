@@ -13,6 +13,11 @@ command -v aarch64-linux-gnu-gcc >/dev/null || need_pkgs+=(gcc-aarch64-linux-gnu
 command -v qemu-aarch64 >/dev/null || need_pkgs+=(qemu-user)
 # The HTML report is checked in a real browser.
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+# The SSH tests run real sshd processes as fake devices, some of them in
+# network namespaces.
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+command -v ssh >/dev/null || need_pkgs+=(openssh-client)
+command -v ip >/dev/null || need_pkgs+=(iproute2)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -31,8 +36,10 @@ log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "cargo test (host: $(uname -m))"
-# The browser tests fail rather than skip when Chromium is missing here.
-EDGEBENCH_REQUIRE_BROWSER=1 cargo test --workspace --locked
+# The browser tests fail rather than skip when Chromium is missing here, and
+# as root (as in CI) so do the jump-host tests when network namespaces are.
+require_netns=0; [ "$(id -u)" -eq 0 ] && require_netns=1
+EDGEBENCH_REQUIRE_BROWSER=1 EDGEBENCH_REQUIRE_NETNS=$require_netns cargo test --workspace --locked
 echo "report screenshot: target/tmp/report.png"
 
 log "device crates on aarch64 under qemu"
