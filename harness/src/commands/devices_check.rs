@@ -105,13 +105,8 @@ pub fn run(args: &CheckDevicesArgs) -> anyhow::Result<ExitCode> {
 /// # Errors
 /// The diagnostics, rendered.
 pub fn load(file: &std::path::Path) -> anyhow::Result<Vec<Device>> {
-    matrix::load_devices(file).map_err(|d| {
-        anyhow::anyhow!(
-            "{}\nin {}",
-            d.render().trim_end(),
-            file.display()
-        )
-    })
+    matrix::load_devices(file)
+        .map_err(|d| anyhow::anyhow!("{}\nin {}", d.render().trim_end(), file.display()))
 }
 
 /// Checks `devices` in parallel (at most 32 at a time).
@@ -194,11 +189,14 @@ fn ssh_probe(
     check.agent_was_deployed = Some(sent == 0);
     check.agent = target.agent_binary().ok().map(|a| a.how);
     let command = target
-        .agent_command(&agent, &["probe".to_owned(), "--dir".to_owned(), workdir.to_owned()])
+        .agent_command(
+            &agent,
+            &["probe".to_owned(), "--dir".to_owned(), workdir.to_owned()],
+        )
         .map_err(|e| e.message)?;
     let session = target.connect().map_err(|e| e.message)?;
-    let out = exec::run_checked(session, &command, Duration::from_secs(60))
-        .map_err(|e| e.to_string())?;
+    let out =
+        exec::run_checked(session, &command, Duration::from_secs(60)).map_err(|e| e.to_string())?;
     parse_line(&out.stdout, "edgebench-agent probe").map_err(|e| e.to_string())
 }
 

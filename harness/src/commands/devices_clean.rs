@@ -125,7 +125,11 @@ pub fn run(args: &CleanDevicesArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn clean(target: &mut SshTarget, workdir: &str, args: &CleanDevicesArgs) -> Result<Cleaned, String> {
+fn clean(
+    target: &mut SshTarget,
+    workdir: &str,
+    args: &CleanDevicesArgs,
+) -> Result<Cleaned, String> {
     let (agent, _) = target.ensure_agent(&Quiet).map_err(|e| e.message)?;
     let agent_sha = agent.rsplit('/').next().unwrap_or_default().to_owned();
     let mut words = vec![
@@ -140,8 +144,11 @@ fn clean(target: &mut SshTarget, workdir: &str, args: &CleanDevicesArgs) -> Resu
     if args.dry_run {
         words.push("--dry-run".to_owned());
     }
-    let command = target.agent_command(&agent, &words).map_err(|e| e.message)?;
+    let command = target
+        .agent_command(&agent, &words)
+        .map_err(|e| e.message)?;
     let session = target.connect().map_err(|e| e.message)?;
-    let out = exec::run_checked(session, &command, Duration::from_secs(300)).map_err(|e| e.to_string())?;
+    let out = exec::run_checked(session, &command, Duration::from_secs(300))
+        .map_err(|e| e.to_string())?;
     parse_line(&out.stdout, "edgebench-agent store clean").map_err(|e| e.to_string())
 }

@@ -118,7 +118,10 @@ pub fn inventory_devices(inventory: &RawInventory, errors: &mut Diagnostics) -> 
     for d in &inventory.device {
         if let Some(dev) = check_device(&mut c, d) {
             if out.iter().any(|o| o.name == dev.name) {
-                c.error(d.name.span(), format!("duplicate device name `{}`", dev.name));
+                c.error(
+                    d.name.span(),
+                    format!("duplicate device name `{}`", dev.name),
+                );
                 continue;
             }
             out.push(dev);
@@ -320,7 +323,10 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
         }
         Duration::from_secs(n.max(1))
     };
-    let ssh_config = d.ssh_config.as_ref().map(|p| c.source.dir().join(expand_home(p.get_ref())));
+    let ssh_config = d
+        .ssh_config
+        .as_ref()
+        .map(|p| c.source.dir().join(expand_home(p.get_ref())));
     let agent = d.agent.as_ref().and_then(|p| {
         let path = c.source.dir().join(expand_home(p.get_ref()));
         if !path.is_file() {
@@ -429,7 +435,9 @@ fn check_prefix(c: &mut Checker<'_>, d: &RawDevice) -> Vec<String> {
         c.push(
             Diagnostic::new("`command_prefix` must start with a program and hold no NUL byte")
                 .at(c.at(prefix.span()))
-                .help("e.g. `command_prefix = [\"taskset\", \"-c\", \"2,3\"]`: one word per element"),
+                .help(
+                    "e.g. `command_prefix = [\"taskset\", \"-c\", \"2,3\"]`: one word per element",
+                ),
         );
     }
     words.clone()

@@ -86,7 +86,11 @@ pub fn load_devices(path: &Path) -> Result<Vec<Device>, Diagnostics> {
         return Err(errors);
     };
     let found = devices::inventory_devices(&inventory, &mut errors);
-    if errors.0.is_empty() { Ok(found) } else { Err(errors) }
+    if errors.0.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Only the `[select]` table of matrix `text` (read from `path`), checked

@@ -28,9 +28,9 @@ use crate::target::Target;
 use crate::target::local::LocalTarget;
 use crate::target::ssh::{AgentBinaries, SshTarget, TrustPolicy};
 use models::ModelFiles;
-use schedule::{DeviceWork, Event, RetryPolicy, Work};
 use progress::Progress;
 use recipes::RunFiles;
+use schedule::{DeviceWork, Event, RetryPolicy, Work};
 
 /// What `edgebench run` was asked to do.
 #[derive(Debug, Clone)]
@@ -140,8 +140,9 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         match prepare_cell(&matrix, cell, &files) {
             Prepared::Done(r) => {
                 let r = with_accuracy(cell, r);
-                run.record(&r, &cell_meta(cell))
-                    .with_context(|| format!("cannot save the result of cell {}", cell.short_id()))?;
+                run.record(&r, &cell_meta(cell)).with_context(|| {
+                    format!("cannot save the result of cell {}", cell.short_id())
+                })?;
                 progress.finish_cell(cell, &r);
                 measured += 1;
             }
@@ -301,7 +302,8 @@ enum Prepared {
 }
 
 fn prepare_cell(matrix: &Matrix, cell: &Cell, files: &RunFiles) -> Prepared {
-    let failure = |status, reason: String| Prepared::Done(JobResult::failure(&cell.id, status, reason));
+    let failure =
+        |status, reason: String| Prepared::Done(JobResult::failure(&cell.id, status, reason));
     if let CellStatus::Skipped { reason } = &cell.status {
         return failure(Status::Skipped, reason.clone());
     }

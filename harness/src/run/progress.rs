@@ -71,15 +71,24 @@ impl Progress {
     /// Upload progress on `device` (terminal only).
     pub fn device_bytes(&mut self, device: &str, sent: u64, total: u64) {
         if let Some(line) = self.devices.get(device) {
-            let pct = if total == 0 { 100.0 } else { sent as f64 * 100.0 / total as f64 };
-            line.set_message(format!("uploading: {} of {} ({pct:.0} %)", human(sent), human(total)));
+            let pct = if total == 0 {
+                100.0
+            } else {
+                sent as f64 * 100.0 / total as f64
+            };
+            line.set_message(format!(
+                "uploading: {} of {} ({pct:.0} %)",
+                human(sent),
+                human(total)
+            ));
         }
     }
 
     /// `device` holds what its cells need: what was sent.
     pub fn deployed(&mut self, device: &str, d: &Deployment) {
         let line = format!(
-            "deployed: {} sent ({} files uploaded, {} already there); agent: {}",
+            "deployed: {} bytes sent ({}), {} files uploaded, {} already there; agent: {}",
+            d.bytes_sent,
             human(d.bytes_sent),
             d.uploaded,
             d.present,

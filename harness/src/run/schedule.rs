@@ -241,7 +241,8 @@ impl DeviceRun {
                     Outcome::Interrupted => return,
                     Outcome::Lost(reason) => {
                         failures += 1;
-                        let redeployed = self.recover(work.target.as_mut(), &files, failures, &reason);
+                        let redeployed =
+                            self.recover(work.target.as_mut(), &files, failures, &reason);
                         match redeployed {
                             Ok(d) => deployment = d,
                             Err(reason) => {

@@ -5,8 +5,8 @@
 use ssh2::Session;
 
 use super::config::{Endpoint, IdentityAgent};
-use super::known_hosts::HostKey;
 use super::error::SshError;
+use super::known_hosts::HostKey;
 use super::session::ConnectOptions;
 
 /// Logs in as the endpoint's user, or says what was tried.
@@ -107,7 +107,10 @@ fn agent_login(session: &Session, endpoint: &Endpoint, tried: &mut Vec<String>) 
         .then(|| public_blobs(&endpoint.identity_files));
     let mut attempts = 0;
     for id in &identities {
-        if wanted.as_ref().is_some_and(|w| !w.contains(&id.blob().to_vec())) {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.contains(&id.blob().to_vec()))
+        {
             continue;
         }
         attempts += 1;

@@ -194,7 +194,11 @@ impl Pump<'_, '_> {
 
     fn close(&mut self) -> Result<(), ExecError> {
         loop {
-            match self.channel.close().and_then(|()| self.channel.wait_close()) {
+            match self
+                .channel
+                .close()
+                .and_then(|()| self.channel.wait_close())
+            {
                 Ok(()) => return Ok(()),
                 Err(e) if e.code() == ssh2::ErrorCode::Session(-37) => {
                     self.check()?;
@@ -334,4 +338,3 @@ pub enum CommandError {
         detail: String,
     },
 }
-

@@ -105,9 +105,11 @@ pub fn connect_tcp(host: &str, port: u16, timeouts: &LinkTimeouts) -> io::Result
 fn tune(stream: &TcpStream, timeouts: &LinkTimeouts) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let sock = SockRef::from(stream);
+    // The kernel counts these in whole seconds, at least one.
+    let second = Duration::from_secs(1);
     let probes = TcpKeepalive::new()
-        .with_time(timeouts.keepalive)
-        .with_interval(timeouts.keepalive / 3)
+        .with_time(timeouts.keepalive.max(second))
+        .with_interval((timeouts.keepalive / 3).max(second))
         .with_retries(3);
     sock.set_tcp_keepalive(&probes)?;
     sock.set_tcp_user_timeout(Some(timeouts.user_timeout))
@@ -175,8 +177,16 @@ pub fn connect_proxy_jump(
     }
     cmd.args(["-o", "BatchMode=yes", "-o", "ClearAllForwardings=yes"])
         .arg("-o")
-        .arg(format!("ConnectTimeout={}", timeouts.connect.as_secs().max(1)))
-        .args(["-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"])
+        .arg(format!(
+            "ConnectTimeout={}",
+            timeouts.connect.as_secs().max(1)
+        ))
+        .args([
+            "-o",
+            "ServerAliveInterval=15",
+            "-o",
+            "ServerAliveCountMax=3",
+        ])
         .arg("-W")
         .arg(target)
         .arg("--")

@@ -56,7 +56,10 @@ mod tests {
     #[test]
     fn plain_words_stay_plain() {
         assert_eq!(quote("run").unwrap(), "run");
-        assert_eq!(quote(".cache/edgebench/ab12").unwrap(), ".cache/edgebench/ab12");
+        assert_eq!(
+            quote(".cache/edgebench/ab12").unwrap(),
+            ".cache/edgebench/ab12"
+        );
         assert_eq!(quote("").unwrap(), "''");
         assert_eq!(quote("a b").unwrap(), "'a b'");
         assert_eq!(quote("it's").unwrap(), r"'it'\''s'");

@@ -68,7 +68,8 @@ impl SshSession {
             addr: addr.clone(),
             source,
         })?;
-        let mut session = Session::new().map_err(|source| protocol("starting a session", &addr, source))?;
+        let mut session =
+            Session::new().map_err(|source| protocol("starting a session", &addr, source))?;
         session.set_tcp_stream(link);
         session.set_timeout(millis(options.io_timeout));
         let known_name = endpoint.host_key_name().to_owned();
@@ -327,6 +328,9 @@ mod tests {
         blob.extend_from_slice(b"ssh-ed25519");
         blob.extend_from_slice(&[0, 0, 0, 1, 7]);
         assert_eq!(key_type_name(HostKeyType::Unknown, &blob), "ssh-ed25519");
-        assert_eq!(key_type_name(HostKeyType::Ecdsa256, &[1, 2]), "ecdsa-sha2-nistp256");
+        assert_eq!(
+            key_type_name(HostKeyType::Ecdsa256, &[1, 2]),
+            "ecdsa-sha2-nistp256"
+        );
     }
 }

@@ -57,16 +57,24 @@ pub fn resolve(request: &AgentRequest) -> Result<AgentBinary, AgentBinaryError> 
         reason,
     };
     if let Some(path) = &request.prebuilt {
-        return describe(path, &request.target, format!("prebuilt {}", path.display()))
-            .map_err(|e| fail(format!("the inventory's agent {}: {e}", path.display())));
+        return describe(
+            path,
+            &request.target,
+            format!("prebuilt {}", path.display()),
+        )
+        .map_err(|e| fail(format!("the inventory's agent {}: {e}", path.display())));
     }
     let host = request.target == host_target();
     if let Some(workspace) = source_tree() {
         return build(&workspace, request, host).map_err(fail);
     }
     if host && let Some(path) = installed_beside_controller() {
-        return describe(&path, &request.target, format!("installed {}", path.display()))
-            .map_err(|e| fail(e.to_string()));
+        return describe(
+            &path,
+            &request.target,
+            format!("installed {}", path.display()),
+        )
+        .map_err(|e| fail(e.to_string()));
     }
     Err(fail(format!(
         "this controller was installed without its source tree, and {}; \
@@ -86,8 +94,8 @@ pub fn resolve(request: &AgentRequest) -> Result<AgentBinary, AgentBinaryError> 
 fn source_tree() -> Option<PathBuf> {
     let harness = Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace = harness.parent()?;
-    let complete = workspace.join("Cargo.toml").is_file()
-        && workspace.join("targets/Cargo.toml").is_file();
+    let complete =
+        workspace.join("Cargo.toml").is_file() && workspace.join("targets/Cargo.toml").is_file();
     complete.then(|| workspace.to_path_buf())
 }
 
@@ -95,9 +103,12 @@ fn installed_beside_controller() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
     // Test binaries live one level down, in `deps/`.
-    [dir.join("edgebench-agent"), dir.parent()?.join("edgebench-agent")]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        dir.join("edgebench-agent"),
+        dir.parent()?.join("edgebench-agent"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 fn cargo() -> String {
@@ -238,6 +249,9 @@ mod tests {
             linker: None,
         })
         .unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/edgebench-agent"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/edgebench-agent"),
+            "{err}"
+        );
     }
 }

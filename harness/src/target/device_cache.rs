@@ -125,9 +125,8 @@ impl<'s> DeviceCache<'s> {
         }
         progress.step(&format!("uploading the agent ({})", human(agent.bytes)));
         let tmp = self.temp_name(sha);
-        let sent = Uploader::open(self.session)?.put(&agent.path, &tmp, &mut |n| {
-            progress.bytes(n, agent.bytes)
-        })?;
+        let sent = Uploader::open(self.session)?
+            .put(&agent.path, &tmp, &mut |n| progress.bytes(n, agent.bytes))?;
         let commit = self.sh(
             r#"sum=$(sha256sum -- "$3") && [ "${sum%% *}" = "$2" ] && chmod 755 -- "$3" && mv -f -- "$3" "$1/$2" || { rm -f -- "$3"; echo "the uploaded agent does not hash to $2: ${sum%% *}" >&2; exit 1; }"#,
             &[sha, &tmp],
@@ -182,7 +181,8 @@ impl<'s> DeviceCache<'s> {
                 .map_or_else(|| file.sha256.clone(), |n| n.to_string_lossy().into_owned());
             progress.step(&format!("uploading {name} ({})", human(file.bytes)));
             let tmp = self.temp_name(&file.sha256);
-            ensured.bytes_sent += up.put(&file.local, &tmp, &mut |n| progress.bytes(n, file.bytes))?;
+            ensured.bytes_sent +=
+                up.put(&file.local, &tmp, &mut |n| progress.bytes(n, file.bytes))?;
             let words = [agent, "store", "commit", &self.workdir, &tmp, &file.sha256];
             let line = command_line(&words).map_err(|e| DeployError::Device(e.to_string()))?;
             exec::run_checked(self.session, &line, SHORT * 10)?;
@@ -218,11 +218,19 @@ impl<'s> DeviceCache<'s> {
 ///
 /// # Errors
 /// [`DeployError::Device`] naming the command.
-pub fn parse_line<T: serde::de::DeserializeOwned>(stdout: &[u8], what: &str) -> Result<T, DeployError> {
+pub fn parse_line<T: serde::de::DeserializeOwned>(
+    stdout: &[u8],
+    what: &str,
+) -> Result<T, DeployError> {
     let text = String::from_utf8_lossy(stdout);
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    serde_json::from_str(line)
-        .map_err(|e| DeployError::Device(format!("unexpected answer to `{what}`: {e}: {line:.200}")))
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    serde_json::from_str(line).map_err(|e| {
+        DeployError::Device(format!("unexpected answer to `{what}`: {e}: {line:.200}"))
+    })
 }
 
 /// Bytes in MiB or KiB, for progress lines.

@@ -17,7 +17,8 @@ use crate::matrix::Device;
 
 use super::reply::{AgentExit, interpret, signal_name, stderr_tail};
 use super::{
-    DeployProgress, Deployment, DeviceFile, DeviceLock, Outcome, Target, TargetError, agent_run_args,
+    DeployProgress, Deployment, DeviceFile, DeviceLock, Outcome, Target, TargetError,
+    agent_run_args,
 };
 
 /// Runs agents as child processes.

@@ -41,9 +41,15 @@ pub fn interpret(job: &Job, stdout: &[u8], stderr: &[u8], exit: &AgentExit) -> J
     let fail = |status, msg: String| JobResult::failure(&job.cell_id, status, msg);
     if let Some(sig) = &exit.signal {
         return if sig == "KILL" {
-            fail(Status::Oom, format!("killed by SIGKILL (out of memory?){tail}"))
+            fail(
+                Status::Oom,
+                format!("killed by SIGKILL (out of memory?){tail}"),
+            )
         } else {
-            fail(Status::Failed, format!("agent crashed with signal SIG{sig}{tail}"))
+            fail(
+                Status::Failed,
+                format!("agent crashed with signal SIG{sig}{tail}"),
+            )
         };
     }
     let text = String::from_utf8_lossy(stdout);

@@ -14,7 +14,10 @@ use edgebench_schema::{Job, JobResult, Status};
 use super::agent_binary::{self, AgentBinary, AgentBinaryError, AgentRequest};
 use super::device_cache::{DeployError, DeviceCache};
 use super::reply::{AgentExit, interpret, stderr_tail};
-use super::{DeployProgress, Deployment, DeviceFile, DeviceLock, Outcome, Target, TargetError, agent_run_args};
+use super::{
+    DeployProgress, Deployment, DeviceFile, DeviceLock, Outcome, Target, TargetError,
+    agent_run_args,
+};
 use crate::matrix::{Device, SshSettings};
 use crate::ssh::config::{self, Endpoint};
 use crate::ssh::exec::{self, ExecError, Request};
@@ -220,7 +223,10 @@ impl SshTarget {
     ///
     /// # Errors
     /// [`TargetError`].
-    pub fn ensure_agent(&mut self, progress: &dyn DeployProgress) -> Result<(String, u64), TargetError> {
+    pub fn ensure_agent(
+        &mut self,
+        progress: &dyn DeployProgress,
+    ) -> Result<(String, u64), TargetError> {
         progress.step("connecting");
         self.connect()?;
         let agent = self.agent_binary()?;
@@ -280,9 +286,14 @@ impl Target for SshTarget {
     }
 
     fn run(&mut self, job: &Job, timeout: Duration) -> Outcome {
-        let fail = |status, msg: String| Outcome::Result(Box::new(JobResult::failure(&job.cell_id, status, msg)));
+        let fail = |status, msg: String| {
+            Outcome::Result(Box::new(JobResult::failure(&job.cell_id, status, msg)))
+        };
         let Some(agent) = self.agent_path.clone() else {
-            return Outcome::Lost(format!("device '{}': the agent is not deployed", self.device));
+            return Outcome::Lost(format!(
+                "device '{}': the agent is not deployed",
+                self.device
+            ));
         };
         let command = match self.agent_command(&agent, &agent_run_args(&self.lock)) {
             Ok(c) => c,

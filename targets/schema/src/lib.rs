@@ -15,9 +15,8 @@ pub mod stats;
 pub use accuracy::AccuracyReport;
 pub use job::{Job, MeasureSettings, MeterChoice, ModelRef, SchemaError, ThermalGateSettings};
 pub use result::{
-    CellTiming,
-    AgentInfo, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport, ModelReport,
-    RepSample, Status, Validity,
+    AgentInfo, CellTiming, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport,
+    ModelReport, RepSample, Status, Validity,
 };
 pub use stats::Summary;
 

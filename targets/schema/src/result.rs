@@ -360,7 +360,9 @@ impl JobResult {
 
     /// Records the controller's view of the cell's wall time.
     pub fn set_controller_seconds(&mut self, seconds: f64) {
-        self.timing.get_or_insert_with(CellTiming::default).controller_s = Some(seconds);
+        self.timing
+            .get_or_insert_with(CellTiming::default)
+            .controller_s = Some(seconds);
     }
 
     /// Records the agent's own wall time.

@@ -97,6 +97,7 @@ fn controller_gone() {
 /// Reads the job line, takes the lock, runs the job and prints its result:
 /// exit code 0 when it is ok, 1 otherwise.
 pub(super) fn run(options: &RunOptions) -> ExitCode {
+    let started = std::time::Instant::now();
     let quiet = options.quiet;
     let mut progress = |line: &str| {
         if !quiet {
@@ -115,7 +116,7 @@ pub(super) fn run(options: &RunOptions) -> ExitCode {
         None
     };
     let mut held: Option<DeviceLock> = None;
-    let result = match job {
+    let mut result = match job {
         Err(e) => agent::refuse("", &AgentError::from(e)),
         Ok(text) => {
             let locked = match &options.lock {
@@ -142,6 +143,7 @@ pub(super) fn run(options: &RunOptions) -> ExitCode {
     if let Some(w) = &watch {
         w.finish();
     }
+    result.set_agent_seconds(started.elapsed().as_secs_f64());
     print_line(&result.to_json());
     // The device is free once the result is out.
     drop(held);
