@@ -208,3 +208,298 @@ fn three_devices_in_parallel_and_a_second_run_sends_nothing() {
     let run = runs(&dir).pop().unwrap();
     assert!(results(&run).iter().all(|r| r["status"] == "ok"));
 }
+
+/// Waits until `run`'s results hold a result from each of `devices`.
+fn wait_for_results(dir: &Path, devices: &[&str], limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(run) = runs(dir).pop() {
+            let got = results(&run);
+            if devices
+                .iter()
+                .all(|d| got.iter().any(|r| device_of(r) == *d))
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no results from {devices:?} within {limit:?}");
+}
+
+#[test]
+fn a_killed_and_a_hung_device_become_unreachable_and_resume_finishes_them() {
+    let lab = Lab::new();
+    let mut devices: Vec<FakeDevice> = (0..3)
+        .map(|i| lab.device(&format!("f{i}"), Ipv4Addr::new(127, 0, 0, 31 + i)))
+        .collect();
+    let mut entries = String::new();
+    for (i, d) in devices.iter().enumerate() {
+        lab.trust(d);
+        entries += &device_entry(&lab, &format!("f{i}"), d, "");
+    }
+    let mut text_m = matrix(
+        &["f0", "f1", "f2"],
+        &entries,
+        r#""f32", "q8_0", "q4_0""#,
+        "1, 2",
+        TINY_MODEL,
+    );
+    // Each cell measures for at least half a second: time to strike.
+    text_m = text_m.replace("min_seconds = 0.0", "min_seconds = 0.5");
+    let dir = workspace(&lab, &text_m);
+    let mut child = edgebench(&dir, &["run", "matrix.toml", "--attempts", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_results(&dir, &["f1", "f2"], Duration::from_secs(300));
+    devices[1].kill();
+    devices[2].stop();
+    let start = Instant::now();
+    let first = output_of(&mut child, Duration::from_secs(300));
+    let took = start.elapsed();
+    assert!(first.status.success(), "{}", text(&first));
+    let run = runs(&dir).pop().unwrap();
+    let got = results(&run);
+    assert_eq!(got.len(), 18, "{}", text(&first));
+    let status_of = |d: &str, s: &str| {
+        got.iter()
+            .filter(|r| device_of(r) == d && r["status"] == s)
+            .count()
+    };
+    assert_eq!(status_of("f0", "ok"), 6, "the healthy device finished");
+    for d in ["f1", "f2"] {
+        assert!(status_of(d, "ok") >= 1, "{d} measured before the fault");
+        assert!(status_of(d, "unreachable") >= 1, "{d}: {}", text(&first));
+        assert_eq!(status_of(d, "ok") + status_of(d, "unreachable"), 6);
+    }
+    let reason = |d: &str| {
+        got.iter()
+            .find(|r| device_of(r) == d && r["status"] == "unreachable")
+            .and_then(|r| r["error"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(reason("f1").contains("device 'f1'"), "{}", reason("f1"));
+    assert!(reason("f2").contains("device 'f2'"), "{}", reason("f2"));
+    // The hung device was given up within bounded time.
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+    let unreachable_before = status_of("f1", "unreachable") + status_of("f2", "unreachable");
+
+    devices[1].restart();
+    devices[2].cont();
+    let run_id = run.file_name().unwrap().to_str().unwrap().to_owned();
+    let resumed = output(
+        edgebench(&dir, &["run", "matrix.toml", "--resume", &run_id]),
+        Duration::from_secs(300),
+    );
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let got = results(&run);
+    assert_eq!(got.len(), 18);
+    assert!(
+        got.iter().all(|r| r["status"] == "ok"),
+        "{}",
+        text(&resumed)
+    );
+    let measured_again = String::from_utf8_lossy(&resumed.stderr)
+        .lines()
+        .filter(|l| l.contains("decode") && l.contains("tokens/s"))
+        .count();
+    assert_eq!(measured_again, unreachable_before, "{}", text(&resumed));
+}
+
+fn output_of(child: &mut std::process::Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the run did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    use std::io::Read;
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    Output {
+        status: child.wait().unwrap(),
+        stdout,
+        stderr,
+    }
+}
+
+/// `edgebench devices check` on an inventory of `devices`.
+fn check(lab: &Lab, entries: &str, extra: &[&str]) -> Output {
+    let dir = lab.dir().join("controller");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inventory.toml"), entries).unwrap();
+    let mut args = vec!["devices", "check", "inventory.toml"];
+    args.extend_from_slice(extra);
+    output(edgebench(&dir, &args), Duration::from_secs(300))
+}
+
+#[test]
+fn host_keys_unknown_refused_accept_new_adds_one_line_changed_always_refused() {
+    let lab = Lab::new();
+    let mut d = lab.device("k0", Ipv4Addr::new(127, 0, 0, 41));
+    let entries = device_entry(&lab, "k0", &d, "");
+    let known_hosts = || std::fs::read_to_string(lab.known_hosts()).unwrap();
+
+    let unknown = check(&lab, &entries, &[]);
+    assert!(!unknown.status.success(), "{}", text(&unknown));
+    let out = String::from_utf8_lossy(&unknown.stdout);
+    assert!(out.contains("NOT USABLE"), "{out}");
+    assert!(out.contains("SHA256:"), "the fingerprint is shown: {out}");
+    assert!(
+        out.contains(&d.known_hosts_line()),
+        "the line to add is shown: {out}"
+    );
+    assert!(out.contains("--accept-new-host-keys"), "{out}");
+    assert_eq!(known_hosts(), "", "nothing is added without asking");
+
+    let accepted = check(&lab, &entries, &["--accept-new-host-keys"]);
+    assert!(accepted.status.success(), "{}", text(&accepted));
+    assert_eq!(known_hosts().lines().count(), 1, "{}", known_hosts());
+    assert!(known_hosts().contains(&d.host_key_pub()));
+    let again = check(&lab, &entries, &["--accept-new-host-keys"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(
+        known_hosts().lines().count(),
+        1,
+        "a known key is not added twice"
+    );
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("agent already deployed"), "{out}");
+
+    d.regenerate_host_key();
+    let changed = check(&lab, &entries, &["--accept-new-host-keys"]);
+    assert!(!changed.status.success(), "{}", text(&changed));
+    let out = String::from_utf8_lossy(&changed.stdout);
+    assert!(out.contains("CHANGED"), "{out}");
+    assert!(
+        out.contains("known_hosts:1"),
+        "the old entry's file and line: {out}"
+    );
+    assert!(out.contains("ssh-keygen -R"), "{out}");
+    assert_eq!(
+        known_hosts().lines().count(),
+        1,
+        "a changed key is never accepted"
+    );
+}
+
+#[test]
+fn hostile_names_reach_the_device_as_inert_words() {
+    let lab = Lab::new();
+    let d = lab.device("h0", Ipv4Addr::new(127, 0, 0, 45));
+    lab.trust(&d);
+    // Relative: wherever a shell would run it (the controller's or the
+    // device's working directory or home), the file must not appear.
+    let marker = format!("pwned-{}", std::process::id());
+    let hostile = format!("a b 'c' \"d\" $(touch {marker}); touch {marker} `touch {marker}`");
+    let workdir = d.workdir().join(&hostile);
+    std::fs::create_dir_all(&workdir).unwrap();
+    let entries = device_entry(&lab, "h0", &d, "").replace(
+        &format!("workdir = \"{}\"", d.workdir().display()),
+        &format!("workdir = {}", toml_string(&workdir.display().to_string())),
+    );
+    let controller = lab.dir().join("controller");
+    std::fs::create_dir_all(&controller).unwrap();
+    let model = controller.join(format!("{hostile}.gguf"));
+    let mut synth = edgebench(
+        &controller,
+        &["models", "synth", "--preset", "tiny", "--seed", "4"],
+    );
+    synth.arg(&model);
+    let synth = output(synth, Duration::from_secs(120));
+    assert!(synth.status.success(), "{}", text(&synth));
+    let models = format!(
+        "\n[[models]]\nname = \"weird\"\npath = {}\n",
+        toml_string(&model.display().to_string())
+    );
+    let text_m = matrix(&["h0"], &entries, r#""q8_0""#, "1", &models);
+    let dir = workspace(&lab, &text_m);
+    let run = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    assert!(run.status.success(), "{}", text(&run));
+    let got = results(&runs(&dir).pop().unwrap());
+    assert_eq!(got[0]["status"], "ok", "{}", text(&run));
+    assert!(
+        got[0]["model"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("$(touch"),
+        "the device used the workdir exactly as named"
+    );
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    for place in [
+        Path::new(&home),
+        d.dir(),
+        &dir,
+        &controller,
+        &d.workdir(),
+        &workdir,
+    ] {
+        assert!(
+            !place.join(&marker).exists(),
+            "a quoted name was executed in {}",
+            place.display()
+        );
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+#[test]
+fn a_device_measured_by_another_controller_is_busy_then_resumed() {
+    let lab = Lab::new();
+    let d = lab.device("b0", Ipv4Addr::new(127, 0, 0, 47));
+    lab.trust(&d);
+    let entries = device_entry(&lab, "b0", &d, "lock_wait_seconds = 1");
+    let dir = workspace(
+        &lab,
+        &matrix(&["b0"], &entries, r#""q8_0""#, "1", TINY_MODEL),
+    );
+    // Another controller's agent holds the device's lock.
+    let lock = d.dir().join("device.lock");
+    let holder = std::fs::File::create(&lock).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    let rc = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&holder), libc::LOCK_EX) };
+    assert_eq!(rc, 0);
+    let busy = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    drop(holder);
+    assert!(busy.status.success(), "{}", text(&busy));
+    let run = runs(&dir).pop().unwrap();
+    let got = results(&run);
+    assert_eq!(got[0]["status"], "busy", "{}", text(&busy));
+    assert!(got[0]["error"].as_str().unwrap().contains("device busy"));
+    let run_id = run.file_name().unwrap().to_str().unwrap().to_owned();
+    let resumed = output(
+        edgebench(&dir, &["run", "matrix.toml", "--resume", &run_id]),
+        Duration::from_secs(300),
+    );
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    assert_eq!(results(&run)[0]["status"], "ok", "{}", text(&resumed));
+}

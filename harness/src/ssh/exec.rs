@@ -95,6 +95,9 @@ pub fn run(session: &SshSession, request: &Request<'_>) -> Result<Output, ExecEr
         .exec(request.command)
         .map_err(|e| session.error("starting a remote command", e))?;
     raw.set_blocking(false);
+    // Keepalives only while a command runs: in blocking calls libssh2
+    // would turn a keepalive interval of silence into a timeout.
+    raw.set_keepalive(true, session.keepalive().as_secs().max(1) as u32);
     let mut pump = Pump {
         session,
         channel: &mut channel,
@@ -106,6 +109,7 @@ pub fn run(session: &SshSession, request: &Request<'_>) -> Result<Output, ExecEr
         // Closing the channel closes the command's stdin: the agent stops.
         let _ = channel.close();
     }
+    raw.set_keepalive(false, 0);
     raw.set_blocking(true);
     result
 }

@@ -71,7 +71,11 @@ impl SshSession {
         let mut session =
             Session::new().map_err(|source| protocol("starting a session", &addr, source))?;
         session.set_tcp_stream(link);
-        session.set_timeout(millis(options.io_timeout));
+        // A device that accepts TCP but never speaks (a hung sshd) fails
+        // within the connect timeout, not the longer I/O one.
+        // A device that accepts TCP but never speaks (a hung sshd) fails
+        // within the connect timeout, not the longer I/O one.
+        session.set_timeout(millis(options.link.connect));
         let known_name = endpoint.host_key_name().to_owned();
         let known = KnownHosts::load(&endpoint.known_hosts_files())?;
         let types = known.key_types(&known_name, endpoint.port);
@@ -93,8 +97,7 @@ impl SshSession {
         }
         this.check_host_key(&known, &known_name, endpoint, options)?;
         auth::login(&this.session, endpoint, options, &addr)?;
-        this.session
-            .set_keepalive(true, options.keepalive.as_secs().max(1) as u32);
+        this.session.set_timeout(millis(options.io_timeout));
         Ok(this)
     }
 

@@ -97,6 +97,10 @@ impl FakeDevice {
             "PrintMotd no".to_owned(),
             "PrintLastLog no".to_owned(),
             "LogLevel VERBOSE".to_owned(),
+            // The login shell reads its startup files from $HOME: a
+            // device of its own has none, whatever the test user's
+            // (e.g. a `pyenv rehash` in root's .bashrc) would do.
+            format!("SetEnv HOME={}", self.dir.display()),
         ];
         lines.join("\n") + "\n"
     }
