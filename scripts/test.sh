@@ -18,6 +18,9 @@ command -v chromium >/dev/null || need_pkgs+=(chromium)
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 command -v ip >/dev/null || need_pkgs+=(iproute2)
+# The controller's SSH library (libssh2, built from source) uses OpenSSL.
+dpkg -s libssl-dev >/dev/null 2>&1 || need_pkgs+=(libssl-dev)
+command -v pkg-config >/dev/null || need_pkgs+=(pkg-config)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -52,8 +55,10 @@ cargo test "${aarch64[@]}" -p edgebench-targets -p edgebench-schema --lib \
   --test 'meters_*' --test 'protocol_*' --test 'schema_*'
 
 log "edgebench-agent on aarch64 under qemu: one job on a synthetic model"
-cargo build "${aarch64[@]}" -p edgebench-targets --bin edgebench-agent
-agent=target/aarch64-unknown-linux-gnu/debug/edgebench-agent
+# The release build: the one the controller deploys (and the SSH lab tests
+# already made).
+cargo build "${aarch64[@]}" --release -p edgebench-targets --bin edgebench-agent
+agent=target/aarch64-unknown-linux-gnu/release/edgebench-agent
 qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

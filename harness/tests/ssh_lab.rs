@@ -13,6 +13,16 @@ use std::time::{Duration, Instant};
 mod ssh_support;
 use ssh_support::{FakeDevice, Lab, NetnsLab, run_bounded};
 
+/// The lab tests run one at a time: the fault test's timing and the
+/// 64-device test's load must not meet.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 const TINY_MODEL: &str = r#"
 [[models]]
 name = "tiny"
@@ -146,6 +156,7 @@ fn bytes_sent(o: &Output, device: &str) -> u64 {
 
 #[test]
 fn three_devices_in_parallel_and_a_second_run_sends_nothing() {
+    let _serial = serial();
     let lab = Lab::new();
     let devices: Vec<FakeDevice> = (0..3)
         .map(|i| lab.device(&format!("d{i}"), Ipv4Addr::new(127, 0, 0, 21 + i)))
@@ -229,6 +240,7 @@ fn wait_for_results(dir: &Path, devices: &[&str], limit: Duration) {
 
 #[test]
 fn a_killed_and_a_hung_device_become_unreachable_and_resume_finishes_them() {
+    let _serial = serial();
     let lab = Lab::new();
     let mut devices: Vec<FakeDevice> = (0..3)
         .map(|i| lab.device(&format!("f{i}"), Ipv4Addr::new(127, 0, 0, 31 + i)))
@@ -355,6 +367,7 @@ fn check(lab: &Lab, entries: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn host_keys_unknown_refused_accept_new_adds_one_line_changed_always_refused() {
+    let _serial = serial();
     let lab = Lab::new();
     let mut d = lab.device("k0", Ipv4Addr::new(127, 0, 0, 41));
     let entries = device_entry(&lab, "k0", &d, "");
@@ -405,6 +418,7 @@ fn host_keys_unknown_refused_accept_new_adds_one_line_changed_always_refused() {
 
 #[test]
 fn hostile_names_reach_the_device_as_inert_words() {
+    let _serial = serial();
     let lab = Lab::new();
     let d = lab.device("h0", Ipv4Addr::new(127, 0, 0, 45));
     lab.trust(&d);
@@ -471,6 +485,7 @@ fn toml_string(s: &str) -> String {
 
 #[test]
 fn a_device_measured_by_another_controller_is_busy_then_resumed() {
+    let _serial = serial();
     let lab = Lab::new();
     let d = lab.device("b0", Ipv4Addr::new(127, 0, 0, 47));
     lab.trust(&d);
@@ -502,4 +517,136 @@ fn a_device_measured_by_another_controller_is_busy_then_resumed() {
     );
     assert!(resumed.status.success(), "{}", text(&resumed));
     assert_eq!(results(&run)[0]["status"], "ok", "{}", text(&resumed));
+}
+
+#[test]
+fn a_device_behind_a_jump_host_is_reached_through_it_with_its_own_key_checked() {
+    let _serial = serial();
+    let lab = Lab::new();
+    let Some(net) = NetnsLab::new_or_skip(&lab) else {
+        return;
+    };
+    lab.add_host("bastion", net.jump());
+    lab.trust(net.jump());
+    let direct = device_entry(&lab, "behind", net.device(), "");
+    let jumped = direct.replace(
+        "keepalive_seconds = 1\n",
+        "keepalive_seconds = 1\nproxy_jump = \"bastion\"\n",
+    );
+    let dir = workspace(
+        &lab,
+        &matrix(&["behind"], &jumped, r#""q8_0""#, "1", TINY_MODEL),
+    );
+    std::fs::write(dir.join("direct.toml"), &direct).unwrap();
+    std::fs::write(dir.join("jumped.toml"), &jumped).unwrap();
+    let in_ctl = |args: &[&str]| {
+        let mut c = net.command_in_ctl(env!("CARGO_BIN_EXE_edgebench"));
+        c.current_dir(&dir).args(args).env_remove("SSH_AUTH_SOCK");
+        output(c, Duration::from_secs(600))
+    };
+    // The device's own key is checked by us, through the tunnel too.
+    let untrusted = in_ctl(&["devices", "check", "jumped.toml"]);
+    assert!(!untrusted.status.success(), "{}", text(&untrusted));
+    assert!(
+        String::from_utf8_lossy(&untrusted.stdout).contains(&net.device().known_hosts_line()),
+        "{}",
+        text(&untrusted)
+    );
+    lab.trust(net.device());
+    let not_direct = in_ctl(&["devices", "check", "direct.toml"]);
+    assert!(
+        !not_direct.status.success(),
+        "reachable only through the jump host: {}",
+        text(&not_direct)
+    );
+    let checked = in_ctl(&["devices", "check", "jumped.toml"]);
+    assert!(
+        checked.status.success(),
+        "{}\njump host log:\n{}\ndevice log:\n{}",
+        text(&checked),
+        net.jump().log(),
+        net.device().log()
+    );
+    let run = in_ctl(&["run", "matrix.toml"]);
+    assert!(run.status.success(), "{}", text(&run));
+    let got = results(&runs(&dir).pop().unwrap());
+    assert_eq!(got[0]["status"], "ok", "{}", text(&run));
+}
+
+#[test]
+fn an_aarch64_device_runs_the_cross_built_agent_under_qemu_with_neon() {
+    let _serial = serial();
+    for tool in ["qemu-aarch64", "aarch64-linux-gnu-gcc"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(found, "{tool} is missing: scripts/test.sh installs it");
+    }
+    let lab = Lab::new();
+    let d = lab.device("arm", Ipv4Addr::new(127, 0, 0, 51));
+    lab.trust(&d);
+    let entries = device_entry(
+        &lab,
+        "arm",
+        &d,
+        r#"target = "aarch64-unknown-linux-gnu"
+command_prefix = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", "-cpu", "max"]"#,
+    );
+    let dir = workspace(
+        &lab,
+        &matrix(&["arm"], &entries, r#""q4_0""#, "2", TINY_MODEL),
+    );
+    let run = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(1500),
+    );
+    assert!(run.status.success(), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("agent: cross build"),
+        "{}",
+        text(&run)
+    );
+    let got = results(&runs(&dir).pop().unwrap());
+    assert_eq!(got[0]["status"], "ok", "{}", text(&run));
+    assert_eq!(got[0]["agent"]["target"], "aarch64-unknown-linux-gnu");
+    let isa = got[0]["agent"]["isa"].as_str().unwrap();
+    assert!(isa.starts_with("neon"), "a NEON kernel ran: {isa}");
+}
+
+#[test]
+fn sixty_four_devices_each_run_a_tiny_job_in_one_run() {
+    let _serial = serial();
+    let lab = Lab::new();
+    let devices = lab.devices(64, Ipv4Addr::new(127, 0, 1, 1));
+    let mut entries = String::new();
+    let mut names = Vec::new();
+    for d in &devices {
+        lab.trust(d);
+        entries += &device_entry(&lab, d.name(), d, "");
+        names.push(d.name().to_owned());
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let dir = workspace(
+        &lab,
+        &matrix(&names, &entries, r#""q8_0""#, "1", TINY_MODEL),
+    );
+    std::fs::write(dir.join("inventory.toml"), &entries).unwrap();
+    let checked = output(
+        edgebench(&dir, &["devices", "check", "inventory.toml"]),
+        Duration::from_secs(600),
+    );
+    assert!(checked.status.success(), "{}", text(&checked));
+    let summary = String::from_utf8_lossy(&checked.stdout);
+    assert!(summary.contains("64 of 64 devices usable"), "{summary}");
+    eprintln!("{}", summary.lines().last().unwrap_or_default());
+    let run = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(900),
+    );
+    assert!(run.status.success(), "{}", text(&run));
+    let got = results(&runs(&dir).pop().unwrap());
+    assert_eq!(got.len(), 64);
+    let ok = got.iter().filter(|r| r["status"] == "ok").count();
+    assert_eq!(ok, 64, "{}", text(&run));
 }

@@ -170,7 +170,7 @@ pub enum Connection {
     /// This machine: the agent runs as a child process.
     Local,
     /// Over SSH.
-    Ssh(SshSettings),
+    Ssh(Box<SshSettings>),
 }
 
 /// SSH settings of a device.

@@ -327,7 +327,7 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
         .ssh_config
         .as_ref()
         .map(|p| c.source.dir().join(expand_home(p.get_ref())));
-    let agent = d.agent.as_ref().and_then(|p| {
+    let agent = d.agent.as_ref().map(|p| {
         let path = c.source.dir().join(expand_home(p.get_ref()));
         if !path.is_file() {
             c.push(
@@ -339,11 +339,11 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
                     )),
             );
         }
-        Some(path)
+        path
     });
     let dev = Device {
         name: name.clone(),
-        connection: Connection::Ssh(SshSettings {
+        connection: Connection::Ssh(Box::new(SshSettings {
             host,
             port,
             user: get(&d.user),
@@ -357,7 +357,7 @@ fn check_device(c: &mut Checker<'_>, d: &RawDevice) -> Option<Device> {
             linker: get(&d.linker),
             connect_timeout: seconds(c, &d.connect_timeout_seconds, "connect_timeout_seconds", 10),
             keepalive: seconds(c, &d.keepalive_seconds, "keepalive_seconds", 15),
-        }),
+        })),
         target,
         memory_bytes: memory_mib.map(|m| m << 20),
         command_prefix,

@@ -139,7 +139,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     for cell in &todo {
         match prepare_cell(&matrix, cell, &files) {
             Prepared::Done(r) => {
-                let r = with_accuracy(cell, r);
+                let r = with_accuracy(cell, *r);
                 run.record(&r, &cell_meta(cell)).with_context(|| {
                     format!("cannot save the result of cell {}", cell.short_id())
                 })?;
@@ -176,12 +176,16 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         });
     }
     let mut save_error = None;
+    let mut overheads: Vec<f64> = Vec::new();
     schedule::run_devices(work, options.retry, &stop, |event| match event {
         Event::Finished { result } => {
             let Some(cell) = cells_by_id.get(result.cell_id.as_str()) else {
                 return;
             };
             let r = with_accuracy(cell, *result);
+            if let Some(o) = r.timing.as_ref().and_then(|t| t.overhead_s()) {
+                overheads.push(o);
+            }
             if let Err(e) = run.record(&r, &cell_meta(cell)) {
                 save_error.get_or_insert_with(|| {
                     format!("cannot save the result of cell {}: {e}", cell.short_id())
@@ -231,6 +235,9 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         "{}",
         summary::render(&plan.cells, &results, reference.as_deref())
     );
+    if let Some(line) = summary::overhead(&overheads) {
+        println!("{line}");
+    }
     println!(
         "run {}: {} of {} cells done",
         run.id(),
@@ -296,14 +303,15 @@ enum Prepared {
     /// Its result is known already: skipped (its estimate or its recipe
     /// file's real size does not fit in the device's memory) or failed
     /// (its recipe file could not be made).
-    Done(JobResult),
+    Done(Box<JobResult>),
     /// It runs on its device.
     Run(Box<Work>),
 }
 
 fn prepare_cell(matrix: &Matrix, cell: &Cell, files: &RunFiles) -> Prepared {
-    let failure =
-        |status, reason: String| Prepared::Done(JobResult::failure(&cell.id, status, reason));
+    let failure = |status, reason: String| {
+        Prepared::Done(Box::new(JobResult::failure(&cell.id, status, reason)))
+    };
     if let CellStatus::Skipped { reason } = &cell.status {
         return failure(Status::Skipped, reason.clone());
     }

@@ -158,3 +158,25 @@ pub fn render(
     }
     out
 }
+
+/// "controller overhead per cell: median … ms" over the cells measured in
+/// this invocation: the wall time the controller saw minus the agent's own
+/// (starting the agent, sending the job, the link, reading the result).
+pub fn overhead(seconds: &[f64]) -> Option<String> {
+    if seconds.is_empty() {
+        return None;
+    }
+    let mut sorted = seconds.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    Some(format!(
+        "controller overhead per cell: median {:.1} ms, max {:.1} ms over {n} cells",
+        median * 1e3,
+        sorted[n - 1] * 1e3
+    ))
+}

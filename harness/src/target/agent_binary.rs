@@ -209,7 +209,7 @@ fn executable_from_messages(stdout: &str) -> Option<PathBuf> {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "edgebench-agent")
         .filter_map(|v| v["executable"].as_str().map(PathBuf::from))
-        .last()
+        .next_back()
 }
 
 fn describe(path: &Path, target: &str, how: String) -> std::io::Result<AgentBinary> {

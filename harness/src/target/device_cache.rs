@@ -136,13 +136,14 @@ impl<'s> DeviceCache<'s> {
     }
 
     /// Makes sure every file is in the cache, uploading what is missing or
-    /// corrupt, each verified by the device's agent before use.
+    /// corrupt, each verified by the device's agent (run as `agent`: the
+    /// device's command prefix, then the agent's path) before use.
     ///
     /// # Errors
     /// [`DeployError`].
     pub fn ensure(
         &self,
-        agent: &str,
+        agent: &[String],
         files: &[DeviceFile],
         progress: &dyn DeployProgress,
     ) -> Result<Ensured, DeployError> {
@@ -150,7 +151,9 @@ impl<'s> DeviceCache<'s> {
         if files.is_empty() {
             return Ok(ensured);
         }
-        let mut words = vec![agent, "store", "verify", self.workdir.as_str()];
+        let agent: Vec<&str> = agent.iter().map(String::as_str).collect();
+        let mut words = agent.clone();
+        words.extend(["store", "verify", self.workdir.as_str()]);
         words.extend(files.iter().map(|f| f.sha256.as_str()));
         let line = command_line(&words).map_err(|e| DeployError::Device(e.to_string()))?;
         let out = exec::run_checked(self.session, &line, SHORT)?;
@@ -183,7 +186,8 @@ impl<'s> DeviceCache<'s> {
             let tmp = self.temp_name(&file.sha256);
             ensured.bytes_sent +=
                 up.put(&file.local, &tmp, &mut |n| progress.bytes(n, file.bytes))?;
-            let words = [agent, "store", "commit", &self.workdir, &tmp, &file.sha256];
+            let mut words = agent.clone();
+            words.extend(["store", "commit", &self.workdir, &tmp, &file.sha256]);
             let line = command_line(&words).map_err(|e| DeployError::Device(e.to_string()))?;
             exec::run_checked(self.session, &line, SHORT * 10)?;
             ensured.uploaded += 1;

@@ -271,9 +271,11 @@ impl Target for SshTarget {
     ) -> Result<Deployment, TargetError> {
         let (agent, agent_sent) = self.ensure_agent(progress)?;
         let workdir = self.settings.workdir.clone();
+        let mut run_agent = self.prefix.clone();
+        run_agent.push(agent);
         let ensured = {
             let session = self.connect()?;
-            DeviceCache::new(session, &workdir).ensure(&agent, files, progress)
+            DeviceCache::new(session, &workdir).ensure(&run_agent, files, progress)
         };
         let ensured = ensured.map_err(|e| self.deploy_error(e))?;
         Ok(Deployment {
