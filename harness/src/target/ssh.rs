@@ -229,7 +229,13 @@ impl SshTarget {
     ) -> Result<(String, u64), TargetError> {
         progress.step("connecting");
         self.connect()?;
+        let start = Instant::now();
         let agent = self.agent_binary()?;
+        // Building an agent can take minutes, during which the session sat
+        // unread: a device with `ClientAliveInterval` may have dropped it.
+        if start.elapsed() > Duration::from_secs(5) {
+            self.session = None;
+        }
         let workdir = self.settings.workdir.clone();
         let result = {
             let session = self.connect()?;
