@@ -382,3 +382,59 @@ fn a_closed_pipe_ends_the_listing_quietly() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn ssh_device_keys_are_checked_where_they_are_written() {
+    let device = "[[device]]\nname = \"pi\"\nhost = \"pi\"\n";
+    let e = errors(&format!(
+        "{BASE}{device}command_prefix = []\nlock_file = \"\"\npassphrase_env = \"1X\"\nconnect_timeout_seconds = 0\nkeepalive_seconds = 0\nagent = \"no/such/agent\"\n"
+    ));
+    let d = expect(
+        &e,
+        "m.toml:8:18",
+        "`command_prefix` must start with a program",
+    );
+    assert!(help(&d).contains("taskset"), "{d}");
+    expect(&e, "m.toml:9:13", "`lock_file` must be a path");
+    expect(
+        &e,
+        "m.toml:10:18",
+        "`passphrase_env` must name an environment variable",
+    );
+    expect(
+        &e,
+        "m.toml:11:27",
+        "`connect_timeout_seconds` must be at least 1",
+    );
+    expect(&e, "m.toml:12:21", "`keepalive_seconds` must be at least 1");
+    let d = expect(&e, "m.toml:13:9", "agent `no/such/agent` not found");
+    assert!(help(&d).contains("relative to the file"), "{d}");
+    let e = errors(&format!(
+        "{BASE}[[device]]\nname = \"local\"\nuser = \"pi\"\nproxy_jump = \"gw\"\n"
+    ));
+    expect(&e, "m.toml:7:8", "`user` is for SSH devices");
+    expect(&e, "m.toml:8:14", "`proxy_jump` is for SSH devices");
+}
+
+#[test]
+fn ssh_devices_take_a_prefix_a_jump_host_and_a_probed_target() {
+    let m = load_str(
+        Path::new("m.toml"),
+        &format!(
+            "devices = [\"pi\"]\n{BASE}[[device]]\nname = \"pi\"\nhost = \"pi\"\nproxy_jump = \"bench@gw:2222\"\ncommand_prefix = [\"taskset\", \"-c\", \"2,3\"]\nlock_wait_seconds = 5\n"
+        ),
+    )
+    .unwrap();
+    let pi = &m.devices[0];
+    assert_eq!(pi.target, None, "probed on the device");
+    assert_eq!(pi.command_prefix, ["taskset", "-c", "2,3"]);
+    assert_eq!(pi.lock.wait.as_secs(), 5);
+    let edgebench::matrix::Connection::Ssh(ssh) = &pi.connection else {
+        panic!("an SSH device")
+    };
+    assert_eq!(ssh.proxy_jump.as_deref(), Some("bench@gw:2222"));
+    assert_eq!(
+        ssh.port, None,
+        "the port comes from ssh_config unless given"
+    );
+}

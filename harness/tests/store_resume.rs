@@ -275,3 +275,48 @@ fn failures_and_lines_without_cell_names_are_stored() {
     assert_eq!(got[1].meta.recipe, meta(5).recipe);
     assert_eq!(run.resync_report().added, 1);
 }
+
+#[test]
+fn an_unreachable_or_busy_cell_is_run_again_and_its_new_result_replaces_it() {
+    use edgebench_schema::{JobResult, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = new_run(dir.path());
+    run.record(&result(0, SEED), &meta(0)).unwrap();
+    let down = JobResult::failure(cell_id(1), Status::Unreachable, "device 'pi': link lost");
+    run.record(&down, &meta(1)).unwrap();
+    let busy = JobResult::failure(cell_id(2), Status::Busy, "device busy");
+    run.record(&busy, &meta(2)).unwrap();
+    assert_eq!(
+        run.finished_cells().len(),
+        1,
+        "only the measured cell is done"
+    );
+    let id = run.id().to_string();
+    run.finish(RunStatus::Interrupted).unwrap();
+    drop(run);
+
+    let mut run = resume(dir.path(), &id);
+    let done: Vec<&String> = run.finished_cells().iter().collect();
+    assert_eq!(
+        done,
+        [&cell_id(0)],
+        "a resume runs the unreachable and busy cells"
+    );
+    run.record(&result(1, SEED), &meta(1)).unwrap();
+    run.record(&result(2, SEED), &meta(2)).unwrap();
+    assert_eq!(run.results().len(), 3);
+    assert!(matches!(
+        run.record(&result(1, SEED), &meta(1)),
+        Err(StoreError::AlreadyRecorded { .. })
+    ));
+    run.finish(RunStatus::Finished).unwrap();
+    drop(run);
+    // The JSONL keeps both lines of the retried cells; the later one wins,
+    // in the file and in the database alike.
+    let text = std::fs::read_to_string(dir.path().join(&id).join("results.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 5);
+    assert_agree(dir.path(), &id, 3);
+    let run = resume(dir.path(), &id);
+    assert_eq!(run.finished_cells().len(), 3);
+    assert!(run.results().iter().all(|r| r.result.status == Status::Ok));
+}
