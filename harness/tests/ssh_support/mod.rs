@@ -33,7 +33,9 @@ use std::process::{Command, Stdio};
 use std::sync::Once;
 
 pub use device::FakeDevice;
+#[allow(unused_imports)]
 pub use netns::NetnsLab;
+#[allow(unused_imports)]
 pub use run::run_bounded;
 
 /// The OpenSSH server, by absolute path as it requires.
