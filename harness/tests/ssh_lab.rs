@@ -650,3 +650,149 @@ fn sixty_four_devices_each_run_a_tiny_job_in_one_run() {
     let ok = got.iter().filter(|r| r["status"] == "ok").count();
     assert_eq!(ok, 64, "{}", text(&run));
 }
+
+#[test]
+fn devices_clean_bounds_the_device_cache_and_keeps_the_agent() {
+    let _serial = serial();
+    let lab = Lab::new();
+    let d = lab.device("c0", Ipv4Addr::new(127, 0, 0, 55));
+    lab.trust(&d);
+    let entries = device_entry(&lab, "c0", &d, "");
+    let dir = workspace(
+        &lab,
+        &matrix(&["c0"], &entries, r#""q8_0""#, "1", TINY_MODEL),
+    );
+    let first = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    let objects = || {
+        std::fs::read_dir(d.workdir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.len() == 64)
+            .count()
+    };
+    assert_eq!(objects(), 2, "the agent and one recipe file");
+    let dry = output(
+        edgebench(
+            &dir,
+            &[
+                "devices",
+                "clean",
+                "matrix.toml",
+                "--keep-days",
+                "0",
+                "--dry-run",
+            ],
+        ),
+        Duration::from_secs(120),
+    );
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains("would free"),
+        "{}",
+        text(&dry)
+    );
+    assert_eq!(objects(), 2, "a dry run removes nothing");
+    let clean = output(
+        edgebench(
+            &dir,
+            &["devices", "clean", "matrix.toml", "--keep-days", "0"],
+        ),
+        Duration::from_secs(120),
+    );
+    assert!(clean.status.success(), "{}", text(&clean));
+    assert_eq!(
+        objects(),
+        1,
+        "only the current agent is kept: {}",
+        text(&clean)
+    );
+    let again = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        bytes_sent(&again, "c0") > 0,
+        "the recipe file is sent again"
+    );
+}
+
+#[test]
+fn every_identity_of_the_ssh_agent_is_tried_not_only_the_first() {
+    let _serial = serial();
+    let lab = Lab::new();
+    let d = lab.device("a0", Ipv4Addr::new(127, 0, 0, 57));
+    lab.trust(&d);
+    let agent_dir = lab.dir().join("agent");
+    std::fs::create_dir_all(&agent_dir).unwrap();
+    let sock = agent_dir.join("sock");
+    let mut agent = Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run ssh-agent");
+    let start = Instant::now();
+    while !sock.exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A key the device does not know first, then the lab's.
+    let stranger = agent_dir.join("stranger");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&stranger)
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    for key in [stranger.clone(), lab.client_key()] {
+        let added = Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &sock)
+            .output()
+            .unwrap();
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+    }
+    // No identity file: only the agent can log in.
+    let config = agent_dir.join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host a0\n  HostName {}\n  Port {}\n  User {}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n  IdentityFile {}\n",
+            d.addr(),
+            d.port(),
+            lab.user(),
+            lab.known_hosts().display(),
+            agent_dir.join("no-such-key").display()
+        ),
+    )
+    .unwrap();
+    let entries = format!(
+        "[[device]]\nname = \"a0\"\nhost = \"a0\"\nssh_config = \"{}\"\nworkdir = \"{}\"\nlock_file = \"{}\"\n",
+        config.display(),
+        d.workdir().display(),
+        d.dir().join("device.lock").display()
+    );
+    let controller = lab.dir().join("controller");
+    std::fs::create_dir_all(&controller).unwrap();
+    std::fs::write(controller.join("inventory.toml"), entries).unwrap();
+    let mut c = edgebench(&controller, &["devices", "check", "inventory.toml"]);
+    c.env("SSH_AUTH_SOCK", &sock);
+    let checked = output(c, Duration::from_secs(300));
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert!(checked.status.success(), "{}", text(&checked));
+    let log = d.log();
+    assert!(
+        log.contains("Accepted publickey"),
+        "logged in with the agent's second identity:\n{log}"
+    );
+}

@@ -65,7 +65,7 @@ pub fn clean(
         ..CleanReport::default()
     };
     for object in objects {
-        if object.last_used_unix >= cutoff || options.keep.contains(&object.sha256) {
+        if object.last_used_unix > cutoff || options.keep.contains(&object.sha256) {
             report.kept_bytes += object.bytes;
             continue;
         }
