@@ -5,6 +5,7 @@
 //! results store and regression comparison. The `edgebench` binary is a
 //! thin shell over this library.
 
+pub mod artifacts;
 pub mod cli;
 pub mod commands;
 pub mod matrix;

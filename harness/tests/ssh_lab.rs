@@ -192,6 +192,16 @@ fn three_devices_in_parallel_and_a_second_run_sends_nothing() {
         );
         let timing = &r["timing"];
         assert!(timing["controller_s"].as_f64().unwrap() >= timing["agent_s"].as_f64().unwrap());
+        // What the cell measured is kept by hash, to be measured again.
+        let agent = r["agent"]["binary_sha256"]
+            .as_str()
+            .expect("the agent's hash");
+        for kept in [agent, sha] {
+            assert!(
+                dir.join("runs/artifacts").join(kept).is_file(),
+                "{kept} kept"
+            );
+        }
     }
     for (i, d) in devices.iter().enumerate() {
         let name = format!("d{i}");

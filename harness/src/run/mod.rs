@@ -11,7 +11,7 @@ pub mod recipes;
 pub mod schedule;
 pub mod summary;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, bail};
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
+use crate::artifacts::ArtifactStore;
 use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
@@ -152,6 +153,16 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
                 .push(*work),
         }
     }
+    // What the cells measure is kept, so a later run can measure it again.
+    let artifacts = ArtifactStore::in_runs_dir(&options.runs_dir);
+    let mut kept: BTreeSet<String> = BTreeSet::new();
+    for w in by_device.values().flatten() {
+        if kept.insert(w.file.sha256.clone())
+            && let Err(e) = artifacts.keep(&w.file.path, &w.file.sha256)
+        {
+            eprintln!("warning: {e}");
+        }
+    }
     let agents = Arc::new(AgentBinaries::default());
     let mut work = Vec::new();
     for (name, cells) in by_device {
@@ -207,7 +218,15 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             sent,
             total,
         } => progress.device_bytes(&device, sent, total),
-        Event::Deployed { device, deployment } => progress.deployed(&device, &deployment),
+        Event::Deployed { device, deployment } => {
+            if let Some(file) = &deployment.agent_file
+                && kept.insert(deployment.agent_sha256.clone())
+                && let Err(e) = artifacts.keep(file, &deployment.agent_sha256)
+            {
+                eprintln!("warning: {e}");
+            }
+            progress.deployed(&device, &deployment);
+        }
         Event::Down { device, reason } => progress.device_down(&device, &reason),
     });
     if let Some(e) = save_error {

@@ -235,6 +235,9 @@ impl DeviceRun {
                 {
                     Outcome::Result(mut r) => {
                         r.set_controller_seconds(start.elapsed().as_secs_f64());
+                        if !deployment.agent_sha256.is_empty() {
+                            r.agent.binary_sha256 = Some(deployment.agent_sha256.clone());
+                        }
                         self.send(Event::Finished { result: r });
                         break;
                     }

@@ -3,6 +3,7 @@
 //! result on its stdout, with a timeout. A crash, an OOM kill, a timeout or
 //! malformed output becomes the cell's status; the run goes on.
 
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub struct LocalTarget {
     program: PathBuf,
     args: Vec<String>,
     stop: Arc<AtomicBool>,
+    agent: PathBuf,
 }
 
 /// Most bytes read from the agent's stdout (a result with every token
@@ -40,8 +42,10 @@ impl LocalTarget {
     pub fn current_exe(stop: Arc<AtomicBool>, lock: &DeviceLock) -> anyhow::Result<Self> {
         let mut args = vec!["agent".to_owned()];
         args.extend(agent_run_args(lock));
+        let program = std::env::current_exe()?;
         Ok(LocalTarget {
-            program: std::env::current_exe()?,
+            agent: program.clone(),
+            program,
             args,
             stop,
         })
@@ -64,6 +68,7 @@ impl LocalTarget {
     /// Any program that speaks the agent protocol (`program args...`).
     pub fn program(program: PathBuf, args: Vec<String>, stop: Arc<AtomicBool>) -> Self {
         LocalTarget {
+            agent: program.clone(),
             program,
             args,
             stop,
@@ -163,13 +168,22 @@ impl Target for LocalTarget {
         files: &[DeviceFile],
         _progress: &dyn DeployProgress,
     ) -> Result<Deployment, TargetError> {
+        let agent_sha256 = File::open(&self.agent)
+            .and_then(edgebench_targets::agent::sha256_hex)
+            .map(|(sha, _)| sha)
+            .map_err(|e| TargetError {
+                message: format!("cannot read the agent {}: {e}", self.agent.display()),
+                transient: false,
+            })?;
         Ok(Deployment {
             paths: files
                 .iter()
                 .map(|f| (f.sha256.clone(), f.local.display().to_string()))
                 .collect(),
             present: files.len(),
-            agent: format!("{} (this controller)", self.program.display()),
+            agent: format!("{} (this controller)", self.agent.display()),
+            agent_sha256,
+            agent_file: Some(self.agent.clone()),
             ..Deployment::default()
         })
     }

@@ -40,6 +40,10 @@ pub struct Deployment {
     pub present: usize,
     /// Which agent binary runs the cells, and how it was obtained.
     pub agent: String,
+    /// The SHA-256 of that agent binary.
+    pub agent_sha256: String,
+    /// Where that agent binary is on this machine.
+    pub agent_file: Option<PathBuf>,
 }
 
 /// How one job ended.

@@ -73,6 +73,7 @@ pub struct SshTarget {
     session: Option<SshSession>,
     agent_path: Option<String>,
     agent_how: String,
+    agent_local: Option<(String, std::path::PathBuf)>,
 }
 
 impl std::fmt::Debug for SshTarget {
@@ -104,6 +105,7 @@ impl SshTarget {
             session: None,
             agent_path: None,
             agent_how: String::new(),
+            agent_local: None,
         }
     }
 
@@ -243,6 +245,7 @@ impl SshTarget {
         };
         let (path, sent) = result.map_err(|e| self.deploy_error(e))?;
         self.agent_path = Some(path.clone());
+        self.agent_local = Some((agent.sha256.clone(), agent.path.clone()));
         self.agent_how = agent.how;
         Ok((path, sent))
     }
@@ -290,6 +293,12 @@ impl Target for SshTarget {
             uploaded: ensured.uploaded + usize::from(agent_sent > 0),
             present: ensured.present + usize::from(agent_sent == 0),
             agent: self.agent_how.clone(),
+            agent_sha256: self
+                .agent_local
+                .as_ref()
+                .map(|(sha, _)| sha.clone())
+                .unwrap_or_default(),
+            agent_file: self.agent_local.as_ref().map(|(_, p)| p.clone()),
         })
     }
 

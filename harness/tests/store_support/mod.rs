@@ -71,6 +71,7 @@ pub fn result(i: usize, seed: u64) -> JobResult {
             git_revision: "abc1234".into(),
             target: "x86_64-unknown-linux-gnu".into(),
             isa: "avx2".into(),
+            binary_sha256: None,
         },
         device: serde_json::json!({"cpu": "test cpu", "cores": 2}),
         model: Some(ModelReport {

@@ -64,6 +64,10 @@ pub struct AgentInfo {
     pub target: String,
     /// Kernel instruction set chosen at run time (`avx2`, `neon-dotprod`, ...).
     pub isa: String,
+    /// SHA-256 of the agent binary that ran, as the controller deployed it
+    /// (with the recipe file's hash, it fixes what a cell measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_sha256: Option<String>,
 }
 
 /// The model as the agent loaded it.

@@ -48,6 +48,7 @@ pub fn agent_info() -> AgentInfo {
         git_revision: GIT_REVISION.to_owned(),
         target: TARGET.to_owned(),
         isa: Isa::best().name().to_owned(),
+        binary_sha256: None,
     }
 }
 
