@@ -11,6 +11,7 @@ pub mod commands;
 pub mod matrix;
 pub mod plan;
 pub mod recipe_files;
+pub mod regression;
 pub mod report;
 pub mod run;
 pub mod ssh;

@@ -3,6 +3,7 @@
 //! result on its stdout, with a timeout. A crash, an OOM kill, a timeout or
 //! malformed output becomes the cell's status; the run goes on.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -190,6 +191,34 @@ impl Target for LocalTarget {
 
     fn run(&mut self, job: &Job, timeout: Duration) -> Outcome {
         self.run_job(job, timeout)
+    }
+
+    /// Agents of this machine are controller binaries (`<exe> agent run`),
+    /// used where the artifact store keeps them.
+    fn deploy_agents(
+        &mut self,
+        agents: &[DeviceFile],
+        _progress: &dyn DeployProgress,
+    ) -> Result<HashMap<String, String>, TargetError> {
+        Ok(agents
+            .iter()
+            .map(|a| (a.sha256.clone(), a.local.display().to_string()))
+            .collect())
+    }
+
+    fn run_with_agent(&mut self, job: &Job, agent: &str, timeout: Duration) -> Outcome {
+        let mut other = self.clone();
+        // The agent replaces this controller wherever the command names it.
+        if other.program == self.agent {
+            other.program = PathBuf::from(agent);
+        }
+        let me = self.agent.display().to_string();
+        for arg in &mut other.args {
+            if *arg == me {
+                *arg = agent.to_owned();
+            }
+        }
+        other.run_job(job, timeout)
     }
 }
 

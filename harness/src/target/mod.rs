@@ -143,4 +143,20 @@ pub trait Target: Send {
     /// Runs `job` (whose model path is one [`deploy`](Self::deploy)
     /// returned), waiting at most `timeout` for its result.
     fn run(&mut self, job: &Job, timeout: Duration) -> Outcome;
+
+    /// Makes other agent binaries available beside the deployed one (to
+    /// measure a stored run's agent again) and says where each is, by
+    /// SHA-256.
+    ///
+    /// # Errors
+    /// [`TargetError`] when the device cannot be reached or prepared.
+    fn deploy_agents(
+        &mut self,
+        agents: &[DeviceFile],
+        progress: &dyn DeployProgress,
+    ) -> Result<HashMap<String, String>, TargetError>;
+
+    /// Runs `job` with the agent at `agent` (a path
+    /// [`deploy_agents`](Self::deploy_agents) returned).
+    fn run_with_agent(&mut self, job: &Job, agent: &str, timeout: Duration) -> Outcome;
 }

@@ -303,15 +303,47 @@ impl Target for SshTarget {
     }
 
     fn run(&mut self, job: &Job, timeout: Duration) -> Outcome {
-        let fail = |status, msg: String| {
-            Outcome::Result(Box::new(JobResult::failure(&job.cell_id, status, msg)))
-        };
         let Some(agent) = self.agent_path.clone() else {
             return Outcome::Lost(format!(
                 "device '{}': the agent is not deployed",
                 self.device
             ));
         };
+        self.run_with_agent(job, &agent, timeout)
+    }
+
+    /// Each agent goes into the device's cache like the deployed one
+    /// (checked by the device's own `sha256sum`) and is made executable.
+    fn deploy_agents(
+        &mut self,
+        agents: &[DeviceFile],
+        progress: &dyn DeployProgress,
+    ) -> Result<HashMap<String, String>, TargetError> {
+        let workdir = self.settings.workdir.clone();
+        let mut out = HashMap::new();
+        for a in agents {
+            let binary = AgentBinary {
+                path: a.local.clone(),
+                sha256: a.sha256.clone(),
+                bytes: a.bytes,
+                target: self.target.clone().unwrap_or_default(),
+                how: "stored".to_owned(),
+            };
+            let result = {
+                let session = self.connect()?;
+                DeviceCache::new(session, &workdir).ensure_agent(&binary, progress)
+            };
+            let (path, _) = result.map_err(|e| self.deploy_error(e))?;
+            out.insert(a.sha256.clone(), path);
+        }
+        Ok(out)
+    }
+
+    fn run_with_agent(&mut self, job: &Job, agent: &str, timeout: Duration) -> Outcome {
+        let fail = |status, msg: String| {
+            Outcome::Result(Box::new(JobResult::failure(&job.cell_id, status, msg)))
+        };
+        let agent = agent.to_owned();
         let command = match self.agent_command(&agent, &agent_run_args(&self.lock)) {
             Ok(c) => c,
             Err(e) => return fail(Status::Failed, e.message),

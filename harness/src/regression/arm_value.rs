@@ -1,0 +1,48 @@
+//! One arm of one block: whether it counts, and the device facts both arms
+//! of a block must share. Its values are the store's metrics of the arm's
+//! result (medians over its repetitions).
+
+use edgebench_schema::{JobResult, Status};
+
+/// Why an arm does not count, if it does not.
+pub fn invalid_reason(r: &JobResult) -> Option<String> {
+    if r.status != Status::Ok {
+        return Some(format!(
+            "{}: {}",
+            r.status.name(),
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    if !r.validity.valid {
+        return Some(format!("invalid: {}", r.validity.reasons.join("; ")));
+    }
+    None
+}
+
+/// Device facts that must be the same in both arms of a block for the
+/// comparison to mean anything: the CPU, the frequency governors and
+/// limits, the kernel and the meter.
+pub fn comparable_facts(r: &JobResult) -> String {
+    let d = &r.device;
+    let governors: Vec<String> = d["cpufreq"]
+        .as_array()
+        .map(|policies| {
+            policies
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}:{}-{}",
+                        p["policy"], p["governor"], p["min_freq_mhz"], p["max_freq_mhz"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let meter = r.energy.as_ref().map_or("", |e| e.meter.as_str());
+    format!(
+        "cpu {} governors [{}] kernel {} meter {meter}",
+        d["cpu"]["model"],
+        governors.join(" "),
+        d["kernel_release"]
+    )
+}

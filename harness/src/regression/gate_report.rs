@@ -1,0 +1,312 @@
+//! The gate's verdicts as the user and CI read them: a terminal table, a
+//! Markdown summary (fit for a CI job summary), JSON, and JUnit XML (one
+//! test suite per device, one test case per cell-metric; a confirmed
+//! regression is a failure with its figures, an inconclusive comparison is
+//! skipped).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::gate::{CellGate, GateOutcome};
+use super::orientation::change_as_read;
+use super::verdict::Verdict;
+use crate::store::CellMeta;
+
+/// One cell-metric, flattened for output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Device name.
+    pub device: String,
+    /// Model name.
+    pub model: String,
+    /// Canonical recipe.
+    pub recipe: String,
+    /// Workload label (`t2-p64-g32`).
+    pub workload: String,
+    /// The cell's id.
+    pub cell_id: String,
+    /// The metric's name.
+    pub metric: String,
+    /// `REGRESSED`, `SUSPECT`, `IMPROVED`, `UNCHANGED`, `INCONCLUSIVE`,
+    /// `NOT COMPARABLE`.
+    pub verdict: String,
+    /// Why, for inconclusive and not comparable.
+    pub reason: Option<String>,
+    /// The change as the metric reads, percent.
+    pub change_pct: Option<f64>,
+    /// Its confidence interval, percent.
+    pub change_ci_pct: (Option<f64>, Option<f64>),
+    /// Stage-1 one-sided p-value ("worse").
+    pub p: Option<f64>,
+    /// Stage-2 Holm-adjusted p-value, for suspects.
+    pub p_confirm: Option<f64>,
+    /// Valid stage-1 blocks.
+    pub blocks: usize,
+    /// Whether both arms ran the same artifacts (A/A).
+    pub same_artifacts: bool,
+}
+
+/// The rows of every cell-metric, in cell order.
+pub fn rows(gates: &BTreeMap<String, CellGate>, metas: &BTreeMap<String, CellMeta>) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (id, g) in gates {
+        let Some(m) = metas.get(id) else { continue };
+        let base = |metric: String, verdict: String, reason: Option<String>| Row {
+            device: m.device.clone(),
+            model: m.model.clone(),
+            recipe: m.recipe.clone(),
+            workload: m.workload(),
+            cell_id: id.clone(),
+            metric,
+            verdict,
+            reason,
+            change_pct: None,
+            change_ci_pct: (None, None),
+            p: None,
+            p_confirm: None,
+            blocks: g.blocks,
+            same_artifacts: g.same_artifacts,
+        };
+        if let Some(why) = &g.not_comparable {
+            out.push(base("*".into(), "NOT COMPARABLE".into(), Some(why.clone())));
+            continue;
+        }
+        for c in &g.comparisons {
+            let mut row = base(
+                c.name().to_owned(),
+                c.verdict.label().to_owned(),
+                reason(&c.verdict),
+            );
+            if let Some(shift) = c.shift() {
+                let read = change_as_read(c.metric, shift);
+                row.change_pct = Some(read.pct);
+                row.change_ci_pct = (read.lower_pct, read.upper_pct);
+            }
+            row.p = c.p();
+            row.p_confirm = c.confirmation.as_ref().map(|x| x.p_adjusted);
+            out.push(row);
+        }
+    }
+    out
+}
+
+fn reason(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Inconclusive { reason } => Some(reason.to_string()),
+        Verdict::NotComparable { reason } => Some(reason.to_string()),
+        _ => None,
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("∞".to_owned(), |v| format!("{v:+.1}"))
+}
+
+fn change(r: &Row) -> String {
+    match r.change_pct {
+        Some(c) => format!(
+            "{c:+.1} % [{}, {}]",
+            pct(r.change_ci_pct.0),
+            pct(r.change_ci_pct.1)
+        ),
+        None => "n/a".to_owned(),
+    }
+}
+
+fn p(x: Option<f64>) -> String {
+    x.map_or("n/a".to_owned(), |v| format!("{v:.2e}"))
+}
+
+/// Counts per verdict label.
+pub fn counts(rows: &[Row]) -> BTreeMap<String, usize> {
+    let mut c = BTreeMap::new();
+    for r in rows {
+        *c.entry(r.verdict.clone()).or_insert(0) += 1;
+    }
+    c
+}
+
+/// The terminal table: every row that is not unchanged, then the counts.
+pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
+    let mut s = format!("regression gate against {baseline} (paired blocks, same session):\n");
+    let shown: Vec<&Row> = rows.iter().filter(|r| r.verdict != "UNCHANGED").collect();
+    if !shown.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<12} {:<14} {:<12} {:<16} {:<15} {:>30} {:>9} {:>9}",
+            "device", "model", "recipe", "workload", "metric", "verdict", "change [CI]", "p", "p confirm"
+        );
+    }
+    for r in shown {
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<12} {:<14} {:<12} {:<16} {:<15} {:>30} {:>9} {:>9}{}",
+            r.device,
+            r.model,
+            r.recipe,
+            r.workload,
+            r.metric,
+            r.verdict,
+            change(r),
+            p(r.p),
+            p(r.p_confirm),
+            r.reason
+                .as_ref()
+                .map(|x| format!("  ({x})"))
+                .unwrap_or_default()
+        );
+    }
+    let counts: Vec<String> = counts(rows)
+        .into_iter()
+        .map(|(k, v)| format!("{v} {}", k.to_lowercase()))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  {} cell-metrics: {}; verdict: {}",
+        rows.len(),
+        counts.join(", "),
+        match outcome {
+            GateOutcome::Passed => "no confirmed regression",
+            GateOutcome::Regressed => "REGRESSED",
+            GateOutcome::NothingComparable => "nothing comparable",
+        }
+    );
+    s
+}
+
+/// A Markdown summary: the verdict, then the rows that are not unchanged.
+pub fn markdown(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
+    let mut s = format!(
+        "## Regression gate: {}\n\nAgainst `{baseline}`, baseline and candidate interleaved in paired blocks on each device.\n\n",
+        match outcome {
+            GateOutcome::Passed => "no confirmed regression",
+            GateOutcome::Regressed => "**regressed**",
+            GateOutcome::NothingComparable => "nothing comparable",
+        }
+    );
+    let counts: Vec<String> = counts(rows)
+        .into_iter()
+        .map(|(k, v)| format!("{v} {}", k.to_lowercase()))
+        .collect();
+    let _ = writeln!(s, "{} cell-metrics: {}.\n", rows.len(), counts.join(", "));
+    let shown: Vec<&Row> = rows.iter().filter(|r| r.verdict != "UNCHANGED").collect();
+    if !shown.is_empty() {
+        s.push_str("| device | model | recipe | workload | metric | verdict | change [CI] | p | p confirm |\n");
+        s.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        for r in shown {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {}{} | {} | {} | {} |",
+                md(&r.device),
+                md(&r.model),
+                md(&r.recipe),
+                r.workload,
+                r.metric,
+                r.verdict,
+                r.reason
+                    .as_ref()
+                    .map(|x| format!(" ({})", md(x)))
+                    .unwrap_or_default(),
+                change(r),
+                p(r.p),
+                p(r.p_confirm)
+            );
+        }
+    }
+    s
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// JUnit XML: a suite per device, a case per cell-metric.
+pub fn junit(rows: &[Row], baseline: &str) -> String {
+    let mut by_device: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        by_device.entry(&r.device).or_default().push(r);
+    }
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"edgebench regression gate\">\n");
+    for (device, rows) in by_device {
+        let failures = rows.iter().filter(|r| r.verdict == "REGRESSED").count();
+        let skipped = rows
+            .iter()
+            .filter(|r| matches!(r.verdict.as_str(), "INCONCLUSIVE" | "NOT COMPARABLE"))
+            .count();
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+            xml(device),
+            rows.len()
+        );
+        let _ = writeln!(
+            s,
+            "    <properties><property name=\"baseline\" value=\"{}\"/></properties>",
+            xml(baseline)
+        );
+        for r in rows {
+            let class = format!("{}.{}.{}", r.model, r.recipe, r.workload);
+            let _ = write!(
+                s,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&class),
+                xml(&r.metric)
+            );
+            match r.verdict.as_str() {
+                "REGRESSED" => {
+                    let _ = writeln!(
+                        s,
+                        ">\n      <failure type=\"regression\" message=\"{}\">{}</failure>\n    </testcase>",
+                        xml(&format!(
+                            "{} {} p={} (confirmed, adjusted p={})",
+                            r.metric,
+                            change(r),
+                            p(r.p),
+                            p(r.p_confirm)
+                        )),
+                        xml(&format!("cell {} over {} blocks", r.cell_id, r.blocks))
+                    );
+                }
+                "INCONCLUSIVE" | "NOT COMPARABLE" => {
+                    let _ = writeln!(
+                        s,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        xml(&format!(
+                            "{}: {}",
+                            r.verdict.to_lowercase(),
+                            r.reason.as_deref().unwrap_or("")
+                        ))
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        s,
+                        "><system-out>{}</system-out></testcase>",
+                        xml(&format!("{} {}", r.verdict, change(r)))
+                    );
+                }
+            }
+        }
+        s.push_str("  </testsuite>\n");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
