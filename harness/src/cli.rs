@@ -14,6 +14,9 @@ use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
 use crate::commands::report::{self, ReportArgs};
 use crate::commands::run::{self, RunArgs};
+use crate::commands::runs_list::{self, ListArgs};
+use crate::commands::runs_tag::{self, TagArgs};
+use crate::commands::runs_untag::{self, UntagArgs};
 use std::process::ExitCode;
 
 /// Exit code for a failure (bad input, I/O error).
@@ -52,6 +55,9 @@ pub enum Command {
     /// Render a stored run again: the HTML report, the Markdown summary,
     /// the CSV of every cell or the JSON of tables and results.
     Report(ReportArgs),
+    /// List the stored runs and name them with tags.
+    #[command(subcommand)]
+    Runs(RunsCommand),
     /// The device agent, run by the controller as a child process for the
     /// local device (`edgebench agent run < job.json`).
     #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
@@ -82,6 +88,19 @@ pub enum DevicesCommand {
     Check(CheckDevicesArgs),
     /// Remove what the devices' caches have not used for N days.
     Clean(CleanDevicesArgs),
+}
+
+/// `edgebench runs …`
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// One line per stored run, newest first: id, matrix, status, start,
+    /// cells with a result, tags.
+    List(ListArgs),
+    /// Name a run (`latest`, a tag, a run id or its start) with a tag; an
+    /// existing tag moves to it.
+    Tag(TagArgs),
+    /// Remove a tag; the run stays.
+    Untag(UntagArgs),
 }
 
 /// `edgebench models …`
@@ -142,6 +161,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => {
             report::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs(RunsCommand::List(args)) => {
+            runs_list::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs(RunsCommand::Tag(args)) => {
+            runs_tag::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs(RunsCommand::Untag(args)) => {
+            runs_untag::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Matrix(MatrixCommand::Check(args)) => Ok(matrix_check::run(&args)),

@@ -40,7 +40,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(store.run_results("r1").unwrap(), vec![r.clone()]);
     let run = store.run("r1").unwrap().unwrap();
     assert_eq!(
@@ -64,7 +64,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     assert_eq!(store.accuracy().get(&key).unwrap(), None);
     // Opening again changes nothing.
     drop(store);
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 3);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 4);
 }
 
 #[test]
@@ -83,8 +83,8 @@ fn a_database_of_a_newer_version_is_refused() {
         matches!(
             err,
             StoreError::DatabaseTooNew {
-                found: 4,
-                supported: 3,
+                found: 5,
+                supported: 4,
                 ..
             }
         ),
@@ -92,7 +92,7 @@ fn a_database_of_a_newer_version_is_refused() {
     );
     let msg = err.to_string();
     assert!(
-        msg.contains("new.sqlite") && msg.contains("schema version 4") && msg.contains("up to 3"),
+        msg.contains("new.sqlite") && msg.contains("schema version 5") && msg.contains("up to 4"),
         "{msg}"
     );
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -253,15 +253,15 @@ fn trends_and_the_latest_run_of_a_matrix() {
         }
     }
 
-    let latest = store.latest_run("store-test", None).unwrap().unwrap();
+    let latest = store.latest_run(Some("store-test"), None).unwrap().unwrap();
     assert_eq!(latest.id, ids[1], "the interrupted run is not a baseline");
     assert_eq!(latest.matrix_text, store_support::MATRIX);
     let before = store
-        .latest_run("store-test", Some(&ids[1]))
+        .latest_run(Some("store-test"), Some(&ids[1]))
         .unwrap()
         .unwrap();
     assert_eq!(before.id, ids[0]);
-    assert_eq!(store.latest_run("another", None).unwrap(), None);
+    assert_eq!(store.latest_run(Some("another"), None).unwrap(), None);
 
     let runs = store.runs().unwrap();
     let listed: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();

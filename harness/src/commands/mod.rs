@@ -13,6 +13,10 @@ pub mod models_quantize;
 pub mod models_synth;
 pub mod report;
 pub mod run;
+pub mod runs_list;
+pub mod runs_tag;
+pub mod runs_untag;
+pub mod store_args;
 
 /// Writes `report` to stdout as one pretty-printed JSON object when `json`,
 /// else whatever `human` writes, then flushes.

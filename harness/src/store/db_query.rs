@@ -42,21 +42,25 @@ pub struct TrendPoint {
 const RUN_COLUMNS: &str = "id, matrix_name, started, finished, status, matrix_text";
 
 fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
-    let status: String = r.get(4)?;
-    let status = RunStatus::from_name(&status).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            4,
-            rusqlite::types::Type::Text,
-            format!("unknown run status '{status}'").into(),
-        )
-    })?;
     Ok(RunRow {
         id: r.get(0)?,
         matrix_name: r.get(1)?,
         started: r.get(2)?,
         finished: r.get(3)?,
-        status,
+        status: status_column(r, 4)?,
         matrix_text: r.get(5)?,
+    })
+}
+
+/// Column `idx` of `r` as a [`RunStatus`].
+pub(super) fn status_column(r: &Row<'_>, idx: usize) -> rusqlite::Result<RunStatus> {
+    let status: String = r.get(idx)?;
+    RunStatus::from_name(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown run status '{status}'").into(),
+        )
     })
 }
 
@@ -92,21 +96,23 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// The newest `finished` run of the matrix named `matrix_name`, other
-    /// than `exclude` (the run being compared), for `--baseline latest`.
+    /// The newest `finished` run of the matrix named `matrix_name` (of any
+    /// matrix when `None`), other than `exclude` (the run being compared),
+    /// for `--baseline latest`.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`].
     pub fn latest_run(
         &self,
-        matrix_name: &str,
+        matrix_name: Option<&str>,
         exclude: Option<&str>,
     ) -> Result<Option<RunRow>, StoreError> {
         self.conn
             .query_row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM runs
-                     WHERE matrix_name = ?1 AND status = 'finished' AND id IS NOT ?2
+                     WHERE (?1 IS NULL OR matrix_name = ?1) AND status = 'finished'
+                         AND id IS NOT ?2
                      ORDER BY started DESC, id DESC LIMIT 1"
                 ),
                 params![matrix_name, exclude],

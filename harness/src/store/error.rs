@@ -153,6 +153,100 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// A name that cannot be a tag.
+    #[error(
+        "'{name}' cannot be a tag name: {reason} (a tag name is 1 to 64 ASCII letters, digits, \
+         '.', '_' or '-', not starting with '-')"
+    )]
+    BadTagName {
+        /// What was given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// No tag of this name.
+    #[error("no tag '{name}' ({})", some_or(tags, "there are no tags", "tags: "))]
+    UnknownTag {
+        /// The name asked for.
+        name: String,
+        /// Every tag name, sorted.
+        tags: Vec<String>,
+    },
+    /// No run with this id in the database.
+    #[error("no run '{run_id}' in results database '{}'", path.display())]
+    RunNotInStore {
+        /// The run asked for.
+        run_id: String,
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A run id prefix that starts more than one run id.
+    #[error(
+        "'{prefix}' is the start of {} run ids: {}; give more of the id",
+        candidates.len(),
+        some_or(candidates, "", "")
+    )]
+    AmbiguousRunPrefix {
+        /// What was given.
+        prefix: String,
+        /// Every matching run id, newest first.
+        candidates: Vec<String>,
+    },
+    /// No stored run answers a reference (`latest`, a tag, a run id or the
+    /// start of one).
+    #[error("{}", not_resolved(reference, matrix_name.as_deref(), recent, tags))]
+    RunNotResolved {
+        /// What was given.
+        reference: String,
+        /// The matrix `latest` was looked for in, if any.
+        matrix_name: Option<String>,
+        /// The most recent runs (of that matrix), newest first, as
+        /// `ID (status)`.
+        recent: Vec<String>,
+        /// Every tag, sorted, as `NAME (RUN_ID)`.
+        tags: Vec<String>,
+    },
+}
+
+/// At most this many names in a message listing tags or runs.
+const LISTED: usize = 10;
+
+/// `items` joined after `prefix`, at most [`LISTED`] of them and a count of
+/// the rest, or `empty` when there are none.
+fn some_or(items: &[String], empty: &str, prefix: &str) -> String {
+    if items.is_empty() {
+        return empty.to_owned();
+    }
+    let mut text = format!("{prefix}{}", items[..items.len().min(LISTED)].join(", "));
+    if items.len() > LISTED {
+        text.push_str(&format!(" and {} more", items.len() - LISTED));
+    }
+    text
+}
+
+fn not_resolved(
+    reference: &str,
+    matrix_name: Option<&str>,
+    recent: &[String],
+    tags: &[String],
+) -> String {
+    let of_matrix = matrix_name.map_or_else(String::new, |m| format!(" of matrix '{m}'"));
+    let sought = if reference == super::LATEST {
+        format!("no finished run{of_matrix} for 'latest'")
+    } else {
+        format!(
+            "no run '{reference}': it is not a tag, a run id or the start of one \
+             (at least {} characters)",
+            super::MIN_PREFIX_LEN
+        )
+    };
+    let runs = some_or(
+        recent,
+        &format!("there are no runs{of_matrix}"),
+        &format!("latest runs{of_matrix}: "),
+    );
+    let tags = some_or(tags, "there are no tags", "tags: ");
+    format!("{sought}; {runs}; {tags}")
 }
 
 fn known_runs(latest: &[String]) -> String {

@@ -103,6 +103,18 @@ CREATE TABLE accuracy_by_file (
 );
 ",
     },
+    Migration {
+        version: 4,
+        description: "tags: names for runs",
+        sql: "
+CREATE TABLE tags (
+    name    TEXT PRIMARY KEY,
+    run_id  TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    created TEXT NOT NULL
+);
+CREATE INDEX tags_by_run ON tags(run_id);
+",
+    },
 ];
 
 /// The schema version this build creates and reads.

@@ -14,6 +14,10 @@
 //! holds every run's cells and results with indexed metrics, for trend
 //! lines and baselines, and the accuracy cache ([`AccuracyCache`]).
 //!
+//! Runs are named by [`Store::resolve_run`] from `latest`, a tag
+//! ([`Store::tag_run`]), a run id or its first characters, and listed by
+//! [`Store::run_summaries`].
+//!
 //! [`RunStore::create`] starts a run, [`RunStore::record`] stores each
 //! result, [`RunStore::finish`] ends it; [`RunStore::open`] resumes an
 //! interrupted one with [`RunStore::finished_cells`] telling which cells
@@ -31,9 +35,12 @@ mod error;
 mod jsonl;
 mod metric;
 mod migrations;
+mod resolve;
 mod run;
 mod run_dir;
 mod run_id;
+mod run_list;
+mod tags;
 
 use std::path::Path;
 
@@ -51,12 +58,15 @@ pub use error::StoreError;
 pub use jsonl::{JsonlContents, TornTail};
 pub use metric::Metric;
 pub use migrations::{MIGRATIONS, Migration, SCHEMA_VERSION};
+pub use resolve::{LATEST, MIN_PREFIX_LEN};
 pub use run::{NewRun, RunStore};
 pub use run_dir::{
     ENV_FILE, MATRIX_FILE, RESULTS_CSV, RESULTS_JSONL, RunFiles, RunPaths, TORN_FILE, list_runs,
     locate, read_run,
 };
 pub use run_id::RunId;
+pub use run_list::RunSummary;
+pub use tags::{MAX_TAG_LEN, Tag, TagOutcome, check_tag_name};
 
 /// Reads a `results.jsonl` file: its results, and a torn last line if any.
 ///

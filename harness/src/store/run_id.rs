@@ -49,26 +49,28 @@ impl RunId {
     /// # Errors
     /// [`StoreError::BadRunId`] otherwise.
     pub fn parse(text: &str) -> Result<RunId, StoreError> {
-        let b = text.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let ok = b.len() == TIME_LEN + 1 + SUFFIX_LEN
-            && digits(0..8)
-            && b[8] == b'T'
-            && digits(9..15)
-            && b[15] == b'.'
-            && digits(16..19)
-            && b[19] == b'Z'
-            && b[20] == b'-'
-            && b[21..]
-                .iter()
-                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
-        if ok {
+        if text.len() == TIME_LEN + 1 + SUFFIX_LEN && RunId::has_prefix_form(text) {
             Ok(RunId(text.to_owned()))
         } else {
             Err(StoreError::BadRunId {
                 run_id: text.to_owned(),
             })
         }
+    }
+
+    /// Whether `text` is the start of something of the form of a run id
+    /// (each character of the kind a run id has there; the empty text and
+    /// a whole run id included).
+    pub fn has_prefix_form(text: &str) -> bool {
+        text.len() <= TIME_LEN + 1 + SUFFIX_LEN
+            && text.bytes().enumerate().all(|(i, c)| match i {
+                8 => c == b'T',
+                15 => c == b'.',
+                19 => c == b'Z',
+                20 => c == b'-',
+                21.. => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+                _ => c.is_ascii_digit(),
+            })
     }
 
     /// The id as text.
@@ -112,5 +114,21 @@ mod tests {
             assert!(RunId::parse(bad).is_err(), "{bad}");
         }
         assert!(RunId::parse("20260101T120000.000Z-1a2b3c").is_ok());
+    }
+
+    #[test]
+    fn prefix_forms() {
+        for yes in ["", "2", "202601", "20260101T12", "20260101T120000.000Z-1a"] {
+            assert!(RunId::has_prefix_form(yes), "{yes}");
+        }
+        for no in [
+            "nightly",
+            "2026-01",
+            "20260101-",
+            "20260101T120000.000Z-1A",
+            "20260101T120000.000Z-1a2b3c4",
+        ] {
+            assert!(!RunId::has_prefix_form(no), "{no}");
+        }
     }
 }

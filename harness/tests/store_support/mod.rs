@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use edgebench::store::{CellMeta, NewRun, RunStore, Store};
+use edgebench::store::{CellMeta, NewRun, RunRow, RunStatus, RunStore, Store};
 use edgebench_schema::result::Workload;
 use edgebench_schema::{
     AccuracyReport, AgentInfo, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport,
@@ -163,12 +163,17 @@ pub fn accuracy(rng: &mut StdRng) -> AccuracyReport {
 
 /// Starts a run of [`MATRIX`] under `root`, database `root/edgebench.sqlite`.
 pub fn new_run(root: &Path) -> RunStore {
+    new_run_of(root, "store-test")
+}
+
+/// Starts a run of [`MATRIX`] under the name `matrix_name`.
+pub fn new_run_of(root: &Path, matrix_name: &str) -> RunStore {
     let store = Store::open(&Store::default_path(root)).expect("open the database");
     RunStore::create(
         root,
         store,
         NewRun {
-            matrix_name: "store-test".into(),
+            matrix_name: matrix_name.into(),
             matrix_text: MATRIX.into(),
             command_line: vec!["edgebench".into(), "run".into(), "m.toml".into()],
             host: edgebench::store::host_facts(),
@@ -187,4 +192,44 @@ pub fn resume(root: &Path, id: &str) -> RunStore {
         vec!["edgebench".into(), "run".into(), "--resume".into()],
     )
     .expect("resume the run")
+}
+
+/// A run of the matrix named `matrix_name` under `root` with results for
+/// cells `0..cells`, ended with `status` (left running for
+/// [`RunStatus::Running`]); its id.
+pub fn stored_run(root: &Path, matrix_name: &str, cells: usize, status: RunStatus) -> String {
+    let mut run = new_run_of(root, matrix_name);
+    for i in 0..cells {
+        run.record(&result(i, 1), &meta(i))
+            .expect("record a result");
+    }
+    if status != RunStatus::Running {
+        run.finish(status).expect("finish the run");
+    }
+    run.id().to_string()
+}
+
+/// Stores the row of a run with a chosen id (no files, no results), started
+/// at the time the id encodes.
+pub fn run_row(store: &Store, id: &str, matrix_name: &str, status: RunStatus) {
+    let p = |r: std::ops::Range<usize>| &id[r];
+    let started = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        p(0..4),
+        p(4..6),
+        p(6..8),
+        p(9..11),
+        p(11..13),
+        p(13..19)
+    );
+    store
+        .upsert_run(&RunRow {
+            id: id.to_owned(),
+            matrix_name: matrix_name.to_owned(),
+            started,
+            finished: None,
+            status,
+            matrix_text: MATRIX.to_owned(),
+        })
+        .expect("store the run row");
 }
