@@ -47,7 +47,13 @@ pub struct Artifacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BaselineCell {
     /// Measured, with known artifacts.
-    Measured(Artifacts),
+    Measured {
+        /// What it ran.
+        artifacts: Artifacts,
+        /// The device facts it ran under (see
+        /// [`comparable_facts`](super::arm_value::comparable_facts)).
+        facts: String,
+    },
     /// Not usable as a baseline.
     Unusable(String),
 }
@@ -62,10 +68,13 @@ pub fn baseline_cells(results: &[StoredResult]) -> HashMap<CellKey, BaselineCell
                 BaselineCell::Unusable(format!("its baseline result is {}", r.status.name()))
             } else {
                 match (&r.agent.binary_sha256, &r.model) {
-                    (Some(agent), Some(model)) => BaselineCell::Measured(Artifacts {
-                        agent_sha256: agent.clone(),
-                        recipe_sha256: model.sha256.clone(),
-                    }),
+                    (Some(agent), Some(model)) => BaselineCell::Measured {
+                        artifacts: Artifacts {
+                            agent_sha256: agent.clone(),
+                            recipe_sha256: model.sha256.clone(),
+                        },
+                        facts: super::arm_value::comparable_facts(r),
+                    },
                     _ => BaselineCell::Unusable(
                         "its baseline result does not name its agent binary (a run older than \
                          the artifact store)"

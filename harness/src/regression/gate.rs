@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use edgebench_schema::{JobResult, Status};
 use serde::Serialize;
 
+use super::arm_value::comparable_facts;
 use super::blocks::{BlockPlan, CellBlocks};
 use super::comparison::Comparison;
 use super::config::GateConfig;
@@ -67,17 +68,14 @@ pub fn run_gate(
     stop: &Arc<AtomicBool>,
     progress: &mut dyn GateProgress,
 ) -> BTreeMap<String, CellGate> {
-    let same: BTreeMap<String, bool> = devices
-        .iter()
-        .flat_map(|d| d.cells.iter())
-        .map(|c| (c.cell.id.clone(), false))
-        .collect();
-    let (mut devices, stage1) = run_stage(devices, plan, stop, progress, 1);
+    let (mut devices, stage1) = run_stage(devices, plan, progress, 1);
     let mut gates: BTreeMap<String, CellGate> = BTreeMap::new();
     for (cell_id, (blocks, agent)) in stage1 {
         let mut gate = screen(&cell_id, blocks, config);
-        gate.same_artifacts = same.get(&cell_id).copied().unwrap_or(false);
-        mark_same(&mut gate, &devices, &agent);
+        if let Some(r) = &mut gate.result {
+            r.agent.binary_sha256 = Some(agent.clone());
+        }
+        compare_with_baseline(&mut gate, &devices, &agent);
         progress.finished(&gate);
         gates.insert(cell_id, gate);
     }
@@ -101,7 +99,7 @@ pub fn run_gate(
         seed: plan.seed.wrapping_add(0x9e37_79b9_7f4a_7c15),
         ..*plan
     };
-    let (_, stage2) = run_stage(devices, &fresh_plan, stop, progress, 2);
+    let (_, stage2) = run_stage(devices, &fresh_plan, progress, 2);
     let mut family: Vec<(String, usize, Vec<f64>)> = Vec::new();
     for (cell_id, gate) in &gates {
         let fresh = stage2.get(cell_id).and_then(|(b, _)| b.as_ref().ok());
@@ -137,7 +135,6 @@ type StageResults = BTreeMap<String, (Result<CellBlocks, String>, String)>;
 fn run_stage(
     devices: Vec<GateDevice>,
     plan: &BlockPlan,
-    stop: &Arc<AtomicBool>,
     progress: &mut dyn GateProgress,
     stage: u8,
 ) -> (Vec<GateDevice>, StageResults) {
@@ -174,19 +171,32 @@ fn run_stage(
             .filter_map(|h| h.join().ok())
             .collect::<Vec<_>>()
     });
-    let _ = stop;
     (devices, out)
 }
 
-/// Whether the candidate ran the baseline's very artifacts.
-fn mark_same(gate: &mut CellGate, devices: &[GateDevice], candidate_agent: &str) {
+/// Whether the candidate ran the baseline's very artifacts (an A/A
+/// comparison), and whether the device still runs as it did when the
+/// baseline was measured (CPU, governors, kernel, meter): if not, the cell
+/// is not comparable.
+fn compare_with_baseline(gate: &mut CellGate, devices: &[GateDevice], candidate_agent: &str) {
     let cell = devices
         .iter()
         .flat_map(|d| d.cells.iter())
         .find(|c| c.cell.id == gate.cell_id);
-    if let Some(c) = cell {
-        gate.same_artifacts = c.baseline.agent_sha256 == candidate_agent
-            && c.baseline.recipe_sha256 == c.candidate_recipe.sha256;
+    let Some(c) = cell else { return };
+    gate.same_artifacts = c.baseline.agent_sha256 == candidate_agent
+        && c.baseline.recipe_sha256 == c.candidate_recipe.sha256;
+    if gate.not_comparable.is_none()
+        && let Some(r) = &gate.result
+    {
+        let now = comparable_facts(r);
+        if now != c.baseline_facts {
+            gate.not_comparable = Some(format!(
+                "the device changed since the baseline: then {}; now {now}",
+                c.baseline_facts
+            ));
+            gate.comparisons.clear();
+        }
     }
 }
 

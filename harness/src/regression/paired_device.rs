@@ -19,6 +19,8 @@ pub struct PairedCell {
     pub cell: Cell,
     /// The baseline's artifacts.
     pub baseline: Artifacts,
+    /// The device facts the baseline ran under.
+    pub baseline_facts: String,
     /// The baseline's agent binary and recipe file, from the artifact
     /// store.
     pub baseline_files: (PathBuf, PathBuf),

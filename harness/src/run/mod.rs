@@ -7,6 +7,7 @@
 pub mod accuracy;
 pub mod models;
 mod progress;
+pub mod gated;
 pub mod recipes;
 pub mod schedule;
 pub mod summary;
@@ -20,6 +21,10 @@ use anyhow::{Context, bail};
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::artifacts::ArtifactStore;
+use crate::regression::blocks::BlockPlan;
+use crate::regression::config::GateConfig;
+use crate::regression::gate::{CellGate, GateDevice, GateOutcome, GateProgress, run_gate, unmeasured};
+use crate::regression::gate_report;
 use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
@@ -50,6 +55,10 @@ pub struct RunOptions {
     pub trust: TrustPolicy,
     /// Retries of devices whose link fails.
     pub retry: RetryPolicy,
+    /// Compare against this stored run (`latest`, a tag, a run id).
+    pub baseline: Option<String>,
+    /// Blocks, repetitions and seed of the comparison.
+    pub blocks: BlockPlan,
 }
 
 /// How a run ended.
@@ -65,6 +74,8 @@ pub struct RunOutcome {
     pub not_ok: usize,
     /// Whether Ctrl-C stopped the run early.
     pub interrupted: bool,
+    /// With a baseline: the gate's outcome.
+    pub gate: Option<GateOutcome>,
 }
 
 /// Runs a matrix.
@@ -163,13 +174,24 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             eprintln!("warning: {e}");
         }
     }
+    let pairing = match &options.baseline {
+        Some(reference) => Some(gated::pair(
+            &options.runs_dir,
+            run.store(),
+            reference,
+            &plan.name,
+            run.id().as_str(),
+            &mut by_device,
+            |w| cell_meta(&w.cell),
+        )?),
+        None => None,
+    };
     let agents = Arc::new(AgentBinaries::default());
-    let mut work = Vec::new();
-    for (name, cells) in by_device {
+    let target_for = |name: &str| -> anyhow::Result<Option<Box<dyn Target>>> {
         let Some(device) = matrix.devices.iter().find(|d| d.name == name) else {
-            continue;
+            return Ok(None);
         };
-        let target: Box<dyn Target> = match &device.connection {
+        Ok(Some(match &device.connection {
             Connection::Local => Box::new(LocalTarget::for_device(device, Arc::clone(&stop))?),
             Connection::Ssh(settings) => Box::new(SshTarget::new(
                 device,
@@ -178,6 +200,12 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
                 Arc::clone(&agents),
                 Arc::clone(&stop),
             )),
+        }))
+    };
+    let mut work = Vec::new();
+    for (name, cells) in by_device {
+        let Some(target) = target_for(&name)? else {
+            continue;
         };
         progress.add_device(&name, cells.len());
         work.push(DeviceWork {
@@ -232,6 +260,49 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     if let Some(e) = save_error {
         bail!("{e}");
     }
+    let mut gate = None;
+    if let Some(pairing) = pairing
+        && !stop.load(Ordering::SeqCst)
+    {
+        let mut devices = Vec::new();
+        for (name, cells) in pairing.paired {
+            let Some(target) = target_for(&name)? else {
+                continue;
+            };
+            progress.add_device(&name, cells.len());
+            devices.push(GateDevice {
+                name,
+                target,
+                cells,
+            });
+        }
+        let config = GateConfig::with_threshold_pct(matrix.regression.threshold_pct);
+        let mut recorder = Recorder {
+            run: &mut run,
+            progress: &mut progress,
+            cells: &cells_by_id,
+            with_accuracy: &with_accuracy,
+            error: None,
+            measured: 0,
+        };
+        let mut gates = run_gate(devices, &options.blocks, &config, &stop, &mut recorder);
+        measured += recorder.measured;
+        if let Some(e) = recorder.error {
+            bail!("{e}");
+        }
+        for (id, why) in pairing.not_comparable {
+            gates.entry(id.clone()).or_insert_with(|| CellGate {
+                cell_id: id,
+                not_comparable: Some(why),
+                comparisons: Vec::new(),
+                blocks: 0,
+                invalid_blocks: 0,
+                result: None,
+                same_artifacts: false,
+            });
+        }
+        gate = Some((pairing.baseline, gates));
+    }
     let interrupted = stop.load(Ordering::SeqCst);
     progress.done();
     let results: BTreeMap<String, JobResult> = run
@@ -257,6 +328,21 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     if let Some(line) = summary::overhead(&overheads) {
         println!("{line}");
     }
+    let gate_outcome = match &gate {
+        Some((baseline, gates)) => {
+            let metas: BTreeMap<String, CellMeta> = plan
+                .cells
+                .iter()
+                .map(|c| (c.id.clone(), cell_meta(c)))
+                .collect();
+            let outcome = GateOutcome::of(gates);
+            let rows = gate_report::rows(gates, &metas);
+            println!("{}", gate_report::terminal(&rows, outcome, baseline));
+            write_gate_reports(&paths.dir, &rows, outcome, baseline);
+            Some(outcome)
+        }
+        None => None,
+    };
     println!(
         "run {}: {} of {} cells done",
         run.id(),
@@ -295,7 +381,89 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         measured,
         not_ok,
         interrupted,
+        gate: gate_outcome,
     })
+}
+
+/// Records each gated cell's result as its stage-1 blocks finish (the
+/// candidate arm of its first valid block), and shows progress.
+struct Recorder<'a, 'c, F: Fn(&Cell, JobResult) -> JobResult> {
+    run: &'a mut RunStore,
+    progress: &'a mut Progress,
+    cells: &'a BTreeMap<&'c str, &'c Cell>,
+    with_accuracy: &'a F,
+    error: Option<String>,
+    measured: usize,
+}
+
+impl<F: Fn(&Cell, JobResult) -> JobResult> GateProgress for Recorder<'_, '_, F> {
+    fn started(&mut self, _device: &str, cell_id: &str, stage: u8) {
+        if let Some(cell) = self.cells.get(cell_id) {
+            if stage == 1 {
+                self.progress.start_cell(cell);
+            } else {
+                self.progress
+                    .message(&format!("confirming {} on fresh blocks", cell.short_id()));
+            }
+        }
+    }
+
+    fn finished(&mut self, gate: &CellGate) {
+        let Some(cell) = self.cells.get(gate.cell_id.as_str()) else {
+            return;
+        };
+        let result = match &gate.result {
+            Some(r) => r.clone(),
+            None => unmeasured(
+                &gate.cell_id,
+                gate.not_comparable.as_deref().unwrap_or("no valid block"),
+            ),
+        };
+        let r = (self.with_accuracy)(cell, result);
+        if let Err(e) = self.run.record(&r, &cell_meta(cell)) {
+            self.error
+                .get_or_insert_with(|| format!("cannot save the result of cell {}: {e}", cell.short_id()));
+            return;
+        }
+        self.progress.finish_cell(cell, &r);
+        self.measured += 1;
+    }
+}
+
+/// `regression.json`, `regression.md` and `regression-junit.xml` in the
+/// run directory; the Markdown is also appended to a CI job summary
+/// (`$GITHUB_STEP_SUMMARY`) when there is one.
+fn write_gate_reports(dir: &std::path::Path, rows: &[gate_report::Row], outcome: GateOutcome, baseline: &str) {
+    let json = serde_json::json!({
+        "baseline": baseline,
+        "outcome": outcome,
+        "exit_code": outcome.exit_code(),
+        "rows": rows,
+    });
+    let md = gate_report::markdown(rows, outcome, baseline);
+    let files = [
+        ("regression.json", serde_json::to_string_pretty(&json).unwrap_or_default()),
+        ("regression.md", md.clone()),
+        ("regression-junit.xml", gate_report::junit(rows, baseline)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        match std::fs::write(&path, text) {
+            Ok(()) => println!("  {}", path.display()),
+            Err(e) => eprintln!("warning: cannot write {}: {e}", path.display()),
+        }
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        use std::io::Write as _;
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(md.as_bytes()));
+        if let Err(e) = appended {
+            eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
+        }
+    }
 }
 
 fn cell_meta(cell: &Cell) -> CellMeta {
