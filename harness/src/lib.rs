@@ -2,14 +2,16 @@
 //!
 //! The controller: command-line interface, matrix parsing and validation,
 //! SSH trust and configuration, deployment to devices, scheduling, the
-//! results store and regression comparison. The `edgebench` binary is a
-//! thin shell over this library.
+//! results store, regression comparison and the statistics of the
+//! nightly regression gate. The `edgebench` binary is a thin shell over
+//! this library.
 
 pub mod cli;
 pub mod commands;
 pub mod matrix;
 pub mod plan;
 pub mod recipe_files;
+pub mod regression;
 pub mod report;
 pub mod run;
 pub mod ssh;
