@@ -2,8 +2,9 @@
 //!
 //! The controller: command-line interface, matrix parsing and validation,
 //! SSH trust and configuration, deployment to devices, scheduling, the
-//! results store and regression comparison. The `edgebench` binary is a
-//! thin shell over this library.
+//! results store, regression comparison and the statistics of the
+//! nightly regression gate. The `edgebench` binary is a thin shell over
+//! this library.
 
 pub mod artifacts;
 pub mod cli;
