@@ -117,9 +117,15 @@ fn unchanged_artifacts_pass_and_a_slower_model_under_the_same_name_fails() {
     let json = gate_json(&dir);
     let rows = json["rows"].as_array().unwrap();
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r["same_artifacts"] == true), "A/A: {json}");
+    assert!(
+        rows.iter().all(|r| r["same_artifacts"] == true),
+        "A/A: {json}"
+    );
     assert!(!verdicts(&json).contains(&"REGRESSED".to_owned()), "{json}");
-    assert!(rows.iter().any(|r| r["metric"] == "decode_tps_median"), "{json}");
+    assert!(
+        rows.iter().any(|r| r["metric"] == "decode_tps_median"),
+        "{json}"
+    );
 
     // The nightly export behind the model's name changed: a model five
     // times the size is measured against the stored one, artifact against
@@ -160,7 +166,12 @@ fn a_device_that_changed_since_the_baseline_is_not_comparable() {
     }
     std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
     let gated = edgebench(&dir, &GATED);
-    assert_eq!(gated.status.code(), Some(5), "nothing comparable: {}", text(&gated));
+    assert_eq!(
+        gated.status.code(),
+        Some(5),
+        "nothing comparable: {}",
+        text(&gated)
+    );
     let json = gate_json(&dir);
     assert_eq!(verdicts(&json), ["NOT COMPARABLE"], "{json}");
     let reason = json["rows"][0]["reason"].as_str().unwrap();

@@ -806,3 +806,57 @@ fn every_identity_of_the_ssh_agent_is_tried_not_only_the_first() {
         "logged in with the agent's second identity:\n{log}"
     );
 }
+
+#[test]
+fn a_gated_run_compares_stored_and_current_artifacts_on_an_ssh_device() {
+    let _serial = serial();
+    let lab = Lab::new();
+    let d = lab.device("g0", Ipv4Addr::new(127, 0, 0, 59));
+    lab.trust(&d);
+    let entries = device_entry(&lab, "g0", &d, "");
+    let dir = workspace(
+        &lab,
+        &matrix(&["g0"], &entries, r#""q8_0""#, "1", TINY_MODEL),
+    );
+    let first = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    // The model behind the name changed: its recipe file goes to the device
+    // beside the baseline's, and both arms run there.
+    let changed = std::fs::read_to_string(dir.join("matrix.toml"))
+        .unwrap()
+        .replace("seed = 3", "seed = 4");
+    std::fs::write(dir.join("matrix.toml"), changed).unwrap();
+    let gated = output(
+        edgebench(
+            &dir,
+            &[
+                "run",
+                "matrix.toml",
+                "--baseline",
+                "latest",
+                "--blocks",
+                "7",
+                "--reps",
+                "1",
+            ],
+        ),
+        Duration::from_secs(600),
+    );
+    assert!(
+        matches!(gated.status.code(), Some(0 | 1)),
+        "{}",
+        text(&gated)
+    );
+    let out = String::from_utf8_lossy(&gated.stdout);
+    assert!(out.contains("regression gate against"), "{out}");
+    assert!(!out.contains("NOT COMPARABLE"), "{out}");
+    let objects = std::fs::read_dir(d.workdir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().len() == 64)
+        .count();
+    assert_eq!(objects, 3, "one agent and both recipe files on the device");
+}

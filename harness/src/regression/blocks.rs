@@ -128,6 +128,7 @@ pub fn arm_job(cell: &Cell, arm: &ArmOnDevice, reps: u32) -> edgebench_schema::J
 
 /// A stable number from a cell id, so each cell's order differs.
 fn seed_of(id: &str) -> u64 {
-    id.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }

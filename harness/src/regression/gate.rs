@@ -68,17 +68,31 @@ pub fn run_gate(
     stop: &Arc<AtomicBool>,
     progress: &mut dyn GateProgress,
 ) -> BTreeMap<String, CellGate> {
-    let (mut devices, stage1) = run_stage(devices, plan, progress, 1);
+    let baselines: BTreeMap<String, PairedCell> = devices
+        .iter()
+        .flat_map(|d| d.cells.iter())
+        .map(|c| (c.cell.id.clone(), c.clone()))
+        .collect();
     let mut gates: BTreeMap<String, CellGate> = BTreeMap::new();
-    for (cell_id, (blocks, agent)) in stage1 {
-        let mut gate = screen(&cell_id, blocks, config);
-        if let Some(r) = &mut gate.result {
-            r.agent.binary_sha256 = Some(agent.clone());
+    // Each cell is screened, and its result recorded, as its blocks end.
+    let mut devices = run_stage(devices, plan, &mut |event| match event {
+        PairedEvent::Started { device, cell_id } => progress.started(&device, &cell_id, 1),
+        PairedEvent::Cell {
+            cell_id,
+            blocks,
+            candidate_agent,
+        } => {
+            let mut gate = screen(&cell_id, blocks, config);
+            if let Some(r) = &mut gate.result {
+                r.agent.binary_sha256 = Some(candidate_agent.clone());
+            }
+            if let Some(c) = baselines.get(&cell_id) {
+                compare_with_baseline(&mut gate, c, &candidate_agent);
+            }
+            progress.finished(&gate);
+            gates.insert(cell_id, gate);
         }
-        compare_with_baseline(&mut gate, &devices, &agent);
-        progress.finished(&gate);
-        gates.insert(cell_id, gate);
-    }
+    });
     if stop.load(Ordering::SeqCst) {
         return gates;
     }
@@ -99,7 +113,17 @@ pub fn run_gate(
         seed: plan.seed.wrapping_add(0x9e37_79b9_7f4a_7c15),
         ..*plan
     };
-    let (_, stage2) = run_stage(devices, &fresh_plan, progress, 2);
+    let mut stage2: StageResults = BTreeMap::new();
+    run_stage(devices, &fresh_plan, &mut |event| match event {
+        PairedEvent::Started { device, cell_id } => progress.started(&device, &cell_id, 2),
+        PairedEvent::Cell {
+            cell_id,
+            blocks,
+            candidate_agent,
+        } => {
+            stage2.insert(cell_id, (blocks, candidate_agent));
+        }
+    });
     let mut family: Vec<(String, usize, Vec<f64>)> = Vec::new();
     for (cell_id, gate) in &gates {
         let fresh = stage2.get(cell_id).and_then(|(b, _)| b.as_ref().ok());
@@ -131,16 +155,15 @@ pub fn run_gate(
 
 type StageResults = BTreeMap<String, (Result<CellBlocks, String>, String)>;
 
-/// Runs the blocks of every device's cells, one thread per device.
+/// Runs the blocks of every device's cells, one thread per device,
+/// handing each event to `on_event` on this thread as it arrives.
 fn run_stage(
     devices: Vec<GateDevice>,
     plan: &BlockPlan,
-    progress: &mut dyn GateProgress,
-    stage: u8,
-) -> (Vec<GateDevice>, StageResults) {
+    on_event: &mut dyn FnMut(PairedEvent),
+) -> Vec<GateDevice> {
     let (tx, rx) = mpsc::channel();
-    let mut out = StageResults::new();
-    let devices = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = devices
             .into_iter()
             .map(|mut d| {
@@ -153,37 +176,20 @@ fn run_stage(
             .collect();
         drop(tx);
         for event in rx {
-            match event {
-                PairedEvent::Started { device, cell_id } => {
-                    progress.started(&device, &cell_id, stage);
-                }
-                PairedEvent::Cell {
-                    cell_id,
-                    blocks,
-                    candidate_agent,
-                } => {
-                    out.insert(cell_id, (blocks, candidate_agent));
-                }
-            }
+            on_event(event);
         }
         handles
             .into_iter()
             .filter_map(|h| h.join().ok())
             .collect::<Vec<_>>()
-    });
-    (devices, out)
+    })
 }
 
 /// Whether the candidate ran the baseline's very artifacts (an A/A
 /// comparison), and whether the device still runs as it did when the
 /// baseline was measured (CPU, governors, kernel, meter): if not, the cell
 /// is not comparable.
-fn compare_with_baseline(gate: &mut CellGate, devices: &[GateDevice], candidate_agent: &str) {
-    let cell = devices
-        .iter()
-        .flat_map(|d| d.cells.iter())
-        .find(|c| c.cell.id == gate.cell_id);
-    let Some(c) = cell else { return };
+fn compare_with_baseline(gate: &mut CellGate, c: &PairedCell, candidate_agent: &str) {
     gate.same_artifacts = c.baseline.agent_sha256 == candidate_agent
         && c.baseline.recipe_sha256 == c.candidate_recipe.sha256;
     if gate.not_comparable.is_none()
@@ -228,7 +234,8 @@ fn screen(cell_id: &str, blocks: Result<CellBlocks, String>, config: &GateConfig
     }
     for metric in SAMPLED_METRICS {
         let measured = |r: &JobResult| metric.of(r).is_some();
-        if blocks.pairs.is_empty() || !blocks.pairs.iter().all(|(b, c)| measured(b) && measured(c)) {
+        if blocks.pairs.is_empty() || !blocks.pairs.iter().all(|(b, c)| measured(b) && measured(c))
+        {
             continue;
         }
         if let Ok(c) = Comparison::screen(metric, &log_ratios(metric, &blocks), config) {

@@ -136,7 +136,15 @@ pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
         let _ = writeln!(
             s,
             "  {:<10} {:<12} {:<14} {:<12} {:<16} {:<15} {:>30} {:>9} {:>9}",
-            "device", "model", "recipe", "workload", "metric", "verdict", "change [CI]", "p", "p confirm"
+            "device",
+            "model",
+            "recipe",
+            "workload",
+            "metric",
+            "verdict",
+            "change [CI]",
+            "p",
+            "p confirm"
         );
     }
     for r in shown {
@@ -228,7 +236,9 @@ pub fn junit(rows: &[Row], baseline: &str) -> String {
     for r in rows {
         by_device.entry(&r.device).or_default().push(r);
     }
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"edgebench regression gate\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"edgebench regression gate\">\n",
+    );
     for (device, rows) in by_device {
         let failures = rows.iter().filter(|r| r.verdict == "REGRESSED").count();
         let skipped = rows

@@ -109,7 +109,9 @@ pub fn run_device(
             cell_id: c.cell.id.clone(),
         });
         let blocks = match arms {
-            None => Err(format!("device '{device}': an arm's files were not deployed")),
+            None => Err(format!(
+                "device '{device}': an arm's files were not deployed"
+            )),
             Some((b, cand)) => match run_blocks(target, &c.cell, &b, &cand, plan) {
                 Ok(blocks) => Ok(blocks),
                 Err(BlocksStopped::Interrupted) => return,

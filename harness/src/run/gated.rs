@@ -71,49 +71,54 @@ pub fn pair(
         let mut unpaired = Vec::new();
         for w in works.drain(..) {
             let key = CellKey::of(&meta(&w));
-            let reason = match cells.get(&key) {
-                None => format!(
-                    "the baseline {} has no cell of this device, model, recipe and workload",
-                    row.id
-                ),
-                Some(BaselineCell::Unusable(why)) => why.clone(),
-                Some(BaselineCell::Measured { artifacts: a, facts }) => {
-                    match (artifacts.get(&a.agent_sha256), artifacts.get(&a.recipe_sha256)) {
-                        (Some(agent), Some(recipe)) => {
-                            pairing
-                                .paired
-                                .entry(device.clone())
-                                .or_default()
-                                .push(PairedCell {
-                                    cell: w.cell.clone(),
-                                    baseline: a.clone(),
-                                    baseline_facts: facts.clone(),
-                                    baseline_files: (agent, recipe),
-                                    candidate_recipe: DeviceFile {
-                                        sha256: w.file.sha256.clone(),
-                                        local: w.file.path.clone(),
-                                        bytes: w.file.bytes,
+            let reason =
+                match cells.get(&key) {
+                    None => format!(
+                        "the baseline {} has no cell of this device, model, recipe and workload",
+                        row.id
+                    ),
+                    Some(BaselineCell::Unusable(why)) => why.clone(),
+                    Some(BaselineCell::Measured {
+                        artifacts: a,
+                        facts,
+                    }) => {
+                        match (
+                            artifacts.get(&a.agent_sha256),
+                            artifacts.get(&a.recipe_sha256),
+                        ) {
+                            (Some(agent), Some(recipe)) => {
+                                pairing.paired.entry(device.clone()).or_default().push(
+                                    PairedCell {
+                                        cell: w.cell.clone(),
+                                        baseline: a.clone(),
+                                        baseline_facts: facts.clone(),
+                                        baseline_files: (agent, recipe),
+                                        candidate_recipe: DeviceFile {
+                                            sha256: w.file.sha256.clone(),
+                                            local: w.file.path.clone(),
+                                            bytes: w.file.bytes,
+                                        },
                                     },
-                                });
-                            continue;
+                                );
+                                continue;
+                            }
+                            (agent, _) => format!(
+                                "the baseline's {} {} is no longer in the artifact store {}",
+                                if agent.is_none() {
+                                    "agent binary"
+                                } else {
+                                    "recipe file"
+                                },
+                                if agent.is_none() {
+                                    &a.agent_sha256[..12]
+                                } else {
+                                    &a.recipe_sha256[..12]
+                                },
+                                artifacts.dir().display()
+                            ),
                         }
-                        (agent, _) => format!(
-                            "the baseline's {} {} is no longer in the artifact store {}",
-                            if agent.is_none() {
-                                "agent binary"
-                            } else {
-                                "recipe file"
-                            },
-                            if agent.is_none() {
-                                &a.agent_sha256[..12]
-                            } else {
-                                &a.recipe_sha256[..12]
-                            },
-                            artifacts.dir().display()
-                        ),
                     }
-                }
-            };
+                };
             pairing.not_comparable.insert(w.cell.id.clone(), reason);
             unpaired.push(w);
         }

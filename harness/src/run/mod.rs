@@ -5,9 +5,9 @@
 //! and write the reports.
 
 pub mod accuracy;
+pub mod gated;
 pub mod models;
 mod progress;
-pub mod gated;
 pub mod recipes;
 pub mod schedule;
 pub mod summary;
@@ -21,13 +21,15 @@ use anyhow::{Context, bail};
 use edgebench_schema::{AccuracyReport, JobResult, Status};
 
 use crate::artifacts::ArtifactStore;
-use crate::regression::blocks::BlockPlan;
-use crate::regression::config::GateConfig;
-use crate::regression::gate::{CellGate, GateDevice, GateOutcome, GateProgress, run_gate, unmeasured};
-use crate::regression::gate_report;
 use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
+use crate::regression::blocks::BlockPlan;
+use crate::regression::config::GateConfig;
+use crate::regression::gate::{
+    CellGate, GateDevice, GateOutcome, GateProgress, run_gate, unmeasured,
+};
+use crate::regression::gate_report;
 use crate::report;
 use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
 use crate::target::Target;
@@ -421,8 +423,9 @@ impl<F: Fn(&Cell, JobResult) -> JobResult> GateProgress for Recorder<'_, '_, F> 
         };
         let r = (self.with_accuracy)(cell, result);
         if let Err(e) = self.run.record(&r, &cell_meta(cell)) {
-            self.error
-                .get_or_insert_with(|| format!("cannot save the result of cell {}: {e}", cell.short_id()));
+            self.error.get_or_insert_with(|| {
+                format!("cannot save the result of cell {}: {e}", cell.short_id())
+            });
             return;
         }
         self.progress.finish_cell(cell, &r);
@@ -433,7 +436,12 @@ impl<F: Fn(&Cell, JobResult) -> JobResult> GateProgress for Recorder<'_, '_, F> 
 /// `regression.json`, `regression.md` and `regression-junit.xml` in the
 /// run directory; the Markdown is also appended to a CI job summary
 /// (`$GITHUB_STEP_SUMMARY`) when there is one.
-fn write_gate_reports(dir: &std::path::Path, rows: &[gate_report::Row], outcome: GateOutcome, baseline: &str) {
+fn write_gate_reports(
+    dir: &std::path::Path,
+    rows: &[gate_report::Row],
+    outcome: GateOutcome,
+    baseline: &str,
+) {
     let json = serde_json::json!({
         "baseline": baseline,
         "outcome": outcome,
@@ -442,7 +450,10 @@ fn write_gate_reports(dir: &std::path::Path, rows: &[gate_report::Row], outcome:
     });
     let md = gate_report::markdown(rows, outcome, baseline);
     let files = [
-        ("regression.json", serde_json::to_string_pretty(&json).unwrap_or_default()),
+        (
+            "regression.json",
+            serde_json::to_string_pretty(&json).unwrap_or_default(),
+        ),
         ("regression.md", md.clone()),
         ("regression-junit.xml", gate_report::junit(rows, baseline)),
     ];
