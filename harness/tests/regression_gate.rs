@@ -142,6 +142,11 @@ fn unchanged_artifacts_pass_and_a_slower_model_under_the_same_name_fails() {
         .expect("decode compared");
     assert_eq!(decode["verdict"], "REGRESSED", "{json}");
     assert!(decode["change_pct"].as_f64().unwrap() < -20.0, "{decode}");
+    let size = rows
+        .iter()
+        .find(|r| r["metric"] == "recipe_bytes")
+        .expect("size compared");
+    assert_eq!(size["verdict"], "REGRESSED", "a bigger file: {size}");
     let out = String::from_utf8_lossy(&slower.stdout);
     assert!(out.contains("REGRESSED"), "{out}");
 }

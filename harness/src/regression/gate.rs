@@ -15,6 +15,7 @@ use super::blocks::{BlockPlan, CellBlocks};
 use super::comparison::Comparison;
 use super::config::GateConfig;
 use super::confirm::confirm;
+use super::exact::{ExactComparison, compare_exact};
 use super::orientation::{SAMPLED_METRICS, oriented_log_ratio};
 use super::paired_device::{PairedCell, PairedEvent, run_device};
 use crate::store::Metric;
@@ -39,6 +40,9 @@ pub struct CellGate {
     pub not_comparable: Option<String>,
     /// Per metric, after both stages.
     pub comparisons: Vec<Comparison>,
+    /// The deterministic metrics (size on disk, accuracy drop), compared
+    /// exactly with the baseline's stored figures.
+    pub exact: Vec<ExactComparison>,
     /// Valid stage-1 blocks.
     pub blocks: usize,
     /// Blocks redone because an arm was not valid.
@@ -57,6 +61,8 @@ pub trait GateProgress {
     fn started(&mut self, device: &str, cell_id: &str, stage: u8);
     /// A cell's stage-1 blocks are done.
     fn finished(&mut self, gate: &CellGate);
+    /// The candidate's agent binary `file` (by `sha256`) runs on a device.
+    fn agent_deployed(&mut self, sha256: &str, file: &std::path::Path);
 }
 
 /// Runs stage 1 on every device, then stage 2 on the suspects; returns
@@ -77,6 +83,7 @@ pub fn run_gate(
     // Each cell is screened, and its result recorded, as its blocks end.
     let mut devices = run_stage(devices, plan, &mut |event| match event {
         PairedEvent::Started { device, cell_id } => progress.started(&device, &cell_id, 1),
+        PairedEvent::AgentDeployed { sha256, file } => progress.agent_deployed(&sha256, &file),
         PairedEvent::Cell {
             cell_id,
             blocks,
@@ -116,6 +123,7 @@ pub fn run_gate(
     let mut stage2: StageResults = BTreeMap::new();
     run_stage(devices, &fresh_plan, &mut |event| match event {
         PairedEvent::Started { device, cell_id } => progress.started(&device, &cell_id, 2),
+        PairedEvent::AgentDeployed { .. } => {}
         PairedEvent::Cell {
             cell_id,
             blocks,
@@ -213,6 +221,7 @@ fn screen(cell_id: &str, blocks: Result<CellBlocks, String>, config: &GateConfig
         cell_id: cell_id.to_owned(),
         not_comparable: None,
         comparisons: Vec::new(),
+        exact: Vec::new(),
         blocks: 0,
         invalid_blocks: 0,
         result: None,
@@ -279,10 +288,10 @@ pub enum GateOutcome {
 impl GateOutcome {
     /// The outcome of `gates`.
     pub fn of(gates: &BTreeMap<String, CellGate>) -> Self {
-        let any_regressed = gates
-            .values()
-            .flat_map(|g| &g.comparisons)
-            .any(|c| c.verdict.fails_run());
+        let any_regressed = gates.values().any(|g| {
+            g.comparisons.iter().any(|c| c.verdict.fails_run())
+                || g.exact.iter().any(|c| c.verdict.fails_run())
+        });
         let any_compared = gates.values().any(|g| {
             g.not_comparable.is_none()
                 && g.comparisons.iter().any(|c| {
@@ -315,4 +324,25 @@ impl GateOutcome {
 /// A failed result for a cell that the gate could not measure.
 pub fn unmeasured(cell_id: &str, why: &str) -> JobResult {
     JobResult::failure(cell_id, Status::Unreachable, why)
+}
+
+/// How much worse a deterministic figure may get before it counts: the
+/// recipe file's size not at all, the accuracy drop by half a percentage
+/// point of perplexity.
+pub const EXACT_TOLERANCES: [(Metric, f64); 2] =
+    [(Metric::RecipeBytes, 0.0), (Metric::PplDeltaPct, 0.5)];
+
+/// Compares the deterministic figures of the cell's result in this run
+/// with the baseline's, when both have them.
+pub fn compare_deterministic(gate: &mut CellGate, baseline: &JobResult, candidate: &JobResult) {
+    if gate.not_comparable.is_some() {
+        return;
+    }
+    for (metric, tolerance) in EXACT_TOLERANCES {
+        if let (Some(b), Some(c)) = (metric.of(baseline), metric.of(candidate))
+            && let Ok(x) = compare_exact(metric, b, c, tolerance)
+        {
+            gate.exact.push(x);
+        }
+    }
 }

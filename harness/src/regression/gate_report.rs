@@ -88,6 +88,26 @@ pub fn rows(gates: &BTreeMap<String, CellGate>, metas: &BTreeMap<String, CellMet
             row.p_confirm = c.confirmation.as_ref().map(|x| x.p_adjusted);
             out.push(row);
         }
+        for x in &g.exact {
+            let fmt = |v: f64| {
+                if v.fract() == 0.0 && v.abs() < 1e15 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.3}")
+                }
+            };
+            out.push(base(
+                x.metric.column().to_owned(),
+                x.verdict.label().to_owned(),
+                Some(format!(
+                    "exact: {} → {} ({}{})",
+                    fmt(x.baseline),
+                    fmt(x.candidate),
+                    if x.difference >= 0.0 { "+" } else { "" },
+                    fmt(x.difference)
+                )),
+            ));
+        }
     }
     out
 }
@@ -135,7 +155,7 @@ pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
     if !shown.is_empty() {
         let _ = writeln!(
             s,
-            "  {:<10} {:<12} {:<14} {:<12} {:<16} {:<15} {:>30} {:>9} {:>9}",
+            "  {:<10} {:<12} {:<14} {:<12} {:<26} {:<15} {:>30} {:>9} {:>9}",
             "device",
             "model",
             "recipe",
@@ -150,7 +170,7 @@ pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
     for r in shown {
         let _ = writeln!(
             s,
-            "  {:<10} {:<12} {:<14} {:<12} {:<16} {:<15} {:>30} {:>9} {:>9}{}",
+            "  {:<10} {:<12} {:<14} {:<12} {:<26} {:<15} {:>30} {:>9} {:>9}{}",
             r.device,
             r.model,
             r.recipe,

@@ -40,6 +40,13 @@ pub enum PairedEvent {
         /// The candidate agent's SHA-256.
         candidate_agent: String,
     },
+    /// The candidate's agent binary is deployed: it should be kept.
+    AgentDeployed {
+        /// Its SHA-256.
+        sha256: String,
+        /// Where it is on this machine.
+        file: PathBuf,
+    },
     /// A cell starts.
     Started {
         /// The device.
@@ -81,6 +88,12 @@ pub fn run_device(
         Err(e) => return fail_all(&e.message, ""),
     };
     let candidate_agent = deployment.agent_sha256.clone();
+    if let Some(file) = &deployment.agent_file {
+        let _ = tx.send(PairedEvent::AgentDeployed {
+            sha256: candidate_agent.clone(),
+            file: file.clone(),
+        });
+    }
     let mut agents: Vec<DeviceFile> = Vec::new();
     if let Some(file) = &deployment.agent_file {
         agents.push(device_file(file, &candidate_agent));

@@ -26,6 +26,8 @@ pub struct Pairing {
     /// Cells that cannot be compared, with why (they are measured as
     /// usual).
     pub not_comparable: BTreeMap<String, String>,
+    /// The baseline's result of each paired cell, by the current cell id.
+    pub baseline_results: BTreeMap<String, edgebench_schema::JobResult>,
 }
 
 /// Resolves `reference` (`latest`, a tag, a run id or a prefix) among the
@@ -62,6 +64,10 @@ pub fn pair(
         .with_context(|| format!("cannot read the baseline's results {}", jsonl.display()))?
         .records;
     let cells = baseline_cells(&records);
+    let stored: BTreeMap<CellKey, &edgebench_schema::JobResult> = records
+        .iter()
+        .map(|r| (CellKey::of(&r.meta), &r.result))
+        .collect();
     let artifacts = ArtifactStore::in_runs_dir(runs_dir);
     let mut pairing = Pairing {
         baseline: row.id.clone(),
@@ -87,6 +93,11 @@ pub fn pair(
                             artifacts.get(&a.recipe_sha256),
                         ) {
                             (Some(agent), Some(recipe)) => {
+                                if let Some(r) = stored.get(&key) {
+                                    pairing
+                                        .baseline_results
+                                        .insert(w.cell.id.clone(), (*r).clone());
+                                }
                                 pairing.paired.entry(device.clone()).or_default().push(
                                     PairedCell {
                                         cell: w.cell.clone(),

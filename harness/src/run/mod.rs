@@ -27,7 +27,7 @@ use crate::recipe_files::RecipeCache;
 use crate::regression::blocks::BlockPlan;
 use crate::regression::config::GateConfig;
 use crate::regression::gate::{
-    CellGate, GateDevice, GateOutcome, GateProgress, run_gate, unmeasured,
+    CellGate, GateDevice, GateOutcome, GateProgress, compare_deterministic, run_gate, unmeasured,
 };
 use crate::regression::gate_report;
 use crate::report;
@@ -282,6 +282,8 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         let mut recorder = Recorder {
             run: &mut run,
             progress: &mut progress,
+            artifacts: &artifacts,
+            kept: &mut kept,
             cells: &cells_by_id,
             with_accuracy: &with_accuracy,
             error: None,
@@ -292,11 +294,18 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         if let Some(e) = recorder.error {
             bail!("{e}");
         }
+        for (id, gate) in &mut gates {
+            let current = run.results().iter().find(|r| &r.result.cell_id == id);
+            if let (Some(b), Some(c)) = (pairing.baseline_results.get(id), current) {
+                compare_deterministic(gate, b, &c.result);
+            }
+        }
         for (id, why) in pairing.not_comparable {
             gates.entry(id.clone()).or_insert_with(|| CellGate {
                 cell_id: id,
                 not_comparable: Some(why),
                 comparisons: Vec::new(),
+                exact: Vec::new(),
                 blocks: 0,
                 invalid_blocks: 0,
                 result: None,
@@ -392,6 +401,8 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
 struct Recorder<'a, 'c, F: Fn(&Cell, JobResult) -> JobResult> {
     run: &'a mut RunStore,
     progress: &'a mut Progress,
+    artifacts: &'a ArtifactStore,
+    kept: &'a mut BTreeSet<String>,
     cells: &'a BTreeMap<&'c str, &'c Cell>,
     with_accuracy: &'a F,
     error: Option<String>,
@@ -407,6 +418,14 @@ impl<F: Fn(&Cell, JobResult) -> JobResult> GateProgress for Recorder<'_, '_, F> 
                 self.progress
                     .message(&format!("confirming {} on fresh blocks", cell.short_id()));
             }
+        }
+    }
+
+    fn agent_deployed(&mut self, sha256: &str, file: &std::path::Path) {
+        if self.kept.insert(sha256.to_owned())
+            && let Err(e) = self.artifacts.keep(file, sha256)
+        {
+            eprintln!("warning: {e}");
         }
     }
 
