@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::compare::{self, CompareArgs};
 use crate::commands::devices_check::{self, CheckDevicesArgs};
 use crate::commands::devices_clean::{self, CleanDevicesArgs};
 use crate::commands::eval::{self, EvalArgs};
@@ -55,6 +56,11 @@ pub enum Command {
     /// Render a stored run again: the HTML report, the Markdown summary,
     /// the CSV of every cell or the JSON of tables and results.
     Report(ReportArgs),
+    /// Two stored runs side by side, cell by cell: values, changes and
+    /// whether the reps overlap. UNPAIRED, for inspection: the runs were
+    /// measured in different sessions, so no verdict is given (`run
+    /// --baseline` gives one).
+    Compare(CompareArgs),
     /// List the stored runs and name them with tags.
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -161,6 +167,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => {
             report::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(args) => {
+            compare::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs(RunsCommand::List(args)) => {

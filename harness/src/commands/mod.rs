@@ -1,5 +1,6 @@
 //! One module per subcommand: argument types and the code that runs them.
 
+pub mod compare;
 pub mod devices_check;
 pub mod devices_clean;
 pub mod eval;

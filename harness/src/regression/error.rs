@@ -30,6 +30,22 @@ pub enum RegressionError {
         /// The value.
         value: f64,
     },
+    /// A two-sample test given an empty sample.
+    #[error("the {sample} sample is empty")]
+    EmptySample {
+        /// Which sample (`first` or `second`).
+        sample: &'static str,
+    },
+    /// A sample value that is NaN or infinite.
+    #[error("value {index} of the {sample} sample is {value}, not a finite number")]
+    NonFiniteSample {
+        /// Which sample (`first` or `second`).
+        sample: &'static str,
+        /// 0-based position in that sample.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
     /// An estimate was asked of no data.
     #[error("no log-ratios given")]
     Empty,

@@ -21,6 +21,9 @@
 //! artifacts, [`blocks`] runs one cell's paired blocks on a device,
 //! [`paired_device`] a device's share, [`gate`] the whole run in two
 //! stages, and [`gate_report`] writes the verdicts for people and CI.
+//!
+//! Inspecting: [`unpaired`] compares two stored runs of different
+//! sessions, without a verdict.
 
 pub mod arm_value;
 pub mod baseline;
@@ -38,5 +41,6 @@ pub mod orientation;
 pub mod paired_device;
 pub mod signed_rank_null;
 pub mod stage;
+pub mod unpaired;
 pub mod verdict;
 pub mod wilcoxon;
