@@ -247,7 +247,7 @@ pub fn markdown(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
 }
 
 fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    edgebench_reports::escape_markdown(s)
 }
 
 /// JUnit XML: a suite per device, a case per cell-metric.
