@@ -21,13 +21,19 @@
 //! artifacts, [`blocks`] runs one cell's paired blocks on a device,
 //! [`paired_device`] a device's share, [`gate`] the whole run in two
 //! stages, and [`gate_report`] writes the verdicts for people and CI.
+//!
+//! History: [`change_points`] finds changes of level in a metric's series
+//! over stored runs (E-divisive means, [`energy`], with [`welch`]'s
+//! t-test), for `edgebench history`.
 
 pub mod arm_value;
 pub mod baseline;
 pub mod blocks;
+pub mod change_points;
 pub mod comparison;
 pub mod config;
 pub mod confirm;
+pub mod energy;
 pub mod error;
 pub mod exact;
 pub mod gate;
@@ -39,4 +45,5 @@ pub mod paired_device;
 pub mod signed_rank_null;
 pub mod stage;
 pub mod verdict;
+pub mod welch;
 pub mod wilcoxon;
