@@ -7,6 +7,7 @@ use crate::commands::devices_check::{self, CheckDevicesArgs};
 use crate::commands::devices_clean::{self, CleanDevicesArgs};
 use crate::commands::eval::{self, EvalArgs};
 use crate::commands::generate::{self, GenerateArgs};
+use crate::commands::history::{self, HistoryArgs};
 use crate::commands::matrix_check::{self, CheckArgs};
 use crate::commands::matrix_expand::{self, ExpandArgs};
 use crate::commands::models_cache::{self, CacheArgs};
@@ -64,6 +65,9 @@ pub enum Command {
     /// List the stored runs and name them with tags.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// A metric of each cell across the stored runs, oldest first, with its
+    /// change points: slow creep and device drift.
+    History(HistoryArgs),
     /// The device agent, run by the controller as a child process for the
     /// local device (`edgebench agent run < job.json`).
     #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
@@ -171,6 +175,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Compare(args) => {
             compare::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History(args) => {
+            history::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs(RunsCommand::List(args)) => {

@@ -5,6 +5,8 @@ pub mod devices_check;
 pub mod devices_clean;
 pub mod eval;
 pub mod generate;
+pub mod history;
+pub mod history_output;
 pub mod loading;
 pub mod matrix_check;
 pub mod matrix_expand;

@@ -24,13 +24,18 @@
 //!
 //! Inspecting: [`unpaired`] compares two stored runs of different
 //! sessions, without a verdict.
+//! History: [`change_points`] finds changes of level in a metric's series
+//! over stored runs (E-divisive means, [`energy`], with [`welch`]'s
+//! t-test), for `edgebench history`.
 
 pub mod arm_value;
 pub mod baseline;
 pub mod blocks;
+pub mod change_points;
 pub mod comparison;
 pub mod config;
 pub mod confirm;
+pub mod energy;
 pub mod error;
 pub mod exact;
 pub mod gate;
@@ -43,4 +48,5 @@ pub mod signed_rank_null;
 pub mod stage;
 pub mod unpaired;
 pub mod verdict;
+pub mod welch;
 pub mod wilcoxon;

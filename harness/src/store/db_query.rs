@@ -29,7 +29,7 @@ pub struct RunRow {
 }
 
 /// One point of a trend line: a cell's metric in one run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TrendPoint {
     /// The run.
     pub run_id: String,

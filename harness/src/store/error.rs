@@ -206,6 +206,35 @@ pub enum StoreError {
         /// Every tag, sorted, as `NAME (RUN_ID)`.
         tags: Vec<String>,
     },
+    /// A cell id prefix that starts more than one stored cell id.
+    #[error(
+        "'{prefix}' is the start of several cell ids: {}; give more of the id",
+        some_or(candidates, "", "")
+    )]
+    AmbiguousCellPrefix {
+        /// What was given.
+        prefix: String,
+        /// Matching cell ids, sorted (possibly not all of them).
+        candidates: Vec<String>,
+    },
+    /// No stored cell has this id or starts with it.
+    #[error(
+        "no cell '{reference}' in results database '{}'{}",
+        path.display(),
+        if *too_short {
+            format!(" (a cell id, or at least {} of its first characters)", super::MIN_PREFIX_LEN)
+        } else {
+            String::new()
+        }
+    )]
+    UnknownCell {
+        /// What was given.
+        reference: String,
+        /// The database file.
+        path: PathBuf,
+        /// Whether it was too short to be read as a prefix.
+        too_short: bool,
+    },
 }
 
 /// At most this many names in a message listing tags or runs.

@@ -16,7 +16,8 @@
 //!
 //! Runs are named by [`Store::resolve_run`] from `latest`, a tag
 //! ([`Store::tag_run`]), a run id or its first characters, and listed by
-//! [`Store::run_summaries`].
+//! [`Store::run_summaries`]; cells by [`Store::resolve_cell`] from an id
+//! or its first characters.
 //!
 //! [`RunStore::create`] starts a run, [`RunStore::record`] stores each
 //! result, [`RunStore::finish`] ends it; [`RunStore::open`] resumes an
@@ -25,6 +26,7 @@
 
 mod accuracy;
 mod cell;
+mod cell_lookup;
 mod clock;
 mod csv_table;
 mod db;
@@ -46,6 +48,7 @@ use std::path::Path;
 
 pub use accuracy::{AccuracyCache, AccuracyKey};
 pub use cell::{CellMeta, StoredResult};
+pub use cell_lookup::StoredCell;
 pub use clock::UtcTime;
 pub use csv_table::{CSV_COLUMNS, csv_bytes, csv_row, write_csv};
 pub use db::{BUSY_TIMEOUT, DEFAULT_DB_NAME, Store};

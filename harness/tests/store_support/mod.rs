@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use edgebench::store::{CellMeta, NewRun, RunRow, RunStatus, RunStore, Store};
+use edgebench::store::{CellMeta, NewRun, RunRow, RunStatus, RunStore, Store, StoredResult};
 use edgebench_schema::result::Workload;
 use edgebench_schema::{
     AccuracyReport, AgentInfo, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport,
@@ -232,4 +232,52 @@ pub fn run_row(store: &Store, id: &str, matrix_name: &str, status: RunStatus) {
             matrix_text: MATRIX.to_owned(),
         })
         .expect("store the run row");
+}
+
+/// The id of run `k` of [`decode_tps_history`]: started `k` minutes after
+/// 2026-01-01 00:00 UTC.
+pub fn history_run_id(k: usize) -> String {
+    assert!(k < 24 * 60, "one day of minutes");
+    format!(
+        "20260101T{:02}{:02}00.000Z-{:06x}",
+        k / 60,
+        k % 60,
+        0xa0_0000 + k
+    )
+}
+
+/// Stores one finished run of the matrix `matrix_name` per value (run `k`
+/// is [`history_run_id`]`(k)`, in the database under `root`), each with a
+/// result of cell `cell_id` named `meta` whose median decode tokens/s is
+/// the value; the run ids. Runs already stored get the result added, so
+/// several cells can share the runs.
+pub fn decode_tps_history(
+    root: &Path,
+    matrix_name: &str,
+    cell_id: &str,
+    meta: &CellMeta,
+    values: &[f64],
+) -> Vec<String> {
+    let mut store = Store::open(&Store::default_path(root)).expect("open the database");
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, &value)| {
+            let id = history_run_id(k);
+            run_row(&store, &id, matrix_name, RunStatus::Finished);
+            let mut r = result(0, k as u64);
+            r.cell_id = cell_id.to_owned();
+            r.latency
+                .as_mut()
+                .expect("a measured result")
+                .decode_tps
+                .median = value;
+            let stored = StoredResult {
+                meta: meta.clone(),
+                result: r,
+            };
+            store.insert_result(&id, &stored).expect("store the result");
+            id
+        })
+        .collect()
 }
