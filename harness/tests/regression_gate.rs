@@ -166,7 +166,8 @@ fn a_device_that_changed_since_the_baseline_is_not_comparable() {
     let mut lines = Vec::new();
     for line in std::fs::read_to_string(&jsonl).unwrap().lines() {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
-        v["device"]["kernel_release"] = "6.6.31+rpt-rpi-2712".into();
+        assert!(v["device"]["before"]["kernel_release"].is_string(), "{v}");
+        v["device"]["before"]["kernel_release"] = "6.6.31+rpt-rpi-2712".into();
         lines.push(v.to_string());
     }
     std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();

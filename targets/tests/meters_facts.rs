@@ -39,6 +39,38 @@ fn raspberry_pi_5() {
     assert_eq!(t.raw, 0x50005);
     assert!(t.under_voltage_now && t.throttled_now && !t.freq_capped_now && !t.soft_temp_limit_now);
     assert!(t.under_voltage_occurred && t.throttled_occurred && !t.freq_capped_occurred);
+    // The active cooler's fan turns; a fan never caps the clock.
+    assert_eq!(f.cooling.len(), 1);
+    assert_eq!(f.cooling[0].kind.as_deref(), Some("pwm-fan"));
+    assert_eq!(
+        (f.cooling[0].cur_state, f.cooling[0].max_state),
+        (Some(2), Some(4))
+    );
+    assert!(!f.cooling[0].capping());
+    assert_eq!(f.throttle_events, None);
+}
+
+#[test]
+fn x86_frequency_caps() {
+    let f = DeviceFacts::collect(&FactsSource {
+        root: fixture("x86-intel"),
+        vcgencmd: None,
+    });
+    let devices: Vec<&str> = f.cooling.iter().map(|d| d.device.as_str()).collect();
+    assert_eq!(
+        devices,
+        ["cooling_device0", "cooling_device1", "cooling_device10"]
+    );
+    let capping: Vec<String> = f
+        .cooling
+        .iter()
+        .filter(|d| d.capping())
+        .map(|d| d.describe())
+        .collect();
+    assert_eq!(capping, ["cooling_device1 (Processor) at state 1 of 3"]);
+    // Core counts 3 + 7, package counts 11 on each CPU.
+    assert_eq!(f.throttle_events, Some(3 + 7 + 11 + 11));
+    assert_eq!(f.cpufreq[0].max_freq_mhz, Some(4700.0));
 }
 
 #[test]

@@ -21,9 +21,10 @@ pub fn invalid_reason(r: &JobResult) -> Option<String> {
 
 /// Device facts that must be the same in both arms of a block for the
 /// comparison to mean anything: the CPU, the frequency governors and
-/// limits, the kernel and the meter.
+/// limits, the kernel and the meter, as the agent read them before its
+/// repetitions (`device.before`).
 pub fn comparable_facts(r: &JobResult) -> String {
-    let d = &r.device;
+    let d = &r.device["before"];
     let governors: Vec<String> = d["cpufreq"]
         .as_array()
         .map(|policies| {
@@ -45,4 +46,34 @@ pub fn comparable_facts(r: &JobResult) -> String {
         governors.join(" "),
         d["kernel_release"]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(kernel: &str, governor: &str) -> JobResult {
+        let mut r = JobResult::failure("c", Status::Ok, "");
+        r.error = None;
+        r.device = serde_json::json!({
+            "before": {
+                "cpu": {"model": "Cortex-A76"},
+                "cpufreq": [{"policy": "policy0", "governor": governor,
+                             "min_freq_mhz": 1500.0, "max_freq_mhz": 2400.0}],
+                "kernel_release": kernel,
+            },
+            "after": {"kernel_release": "ignored"},
+        });
+        r
+    }
+
+    #[test]
+    fn facts_come_from_before_the_repetitions() {
+        let a = comparable_facts(&result("6.6.31", "performance"));
+        assert!(a.contains("Cortex-A76") && a.contains("6.6.31"), "{a}");
+        assert!(a.contains("performance:1500.0-2400.0"), "{a}");
+        assert_ne!(a, comparable_facts(&result("6.6.32", "performance")));
+        assert_ne!(a, comparable_facts(&result("6.6.31", "ondemand")));
+        assert_eq!(a, comparable_facts(&result("6.6.31", "performance")));
+    }
 }

@@ -107,8 +107,72 @@ pub fn throttling_change(before: &Throttling, after: &Throttling) -> Vec<String>
         .collect()
 }
 
+/// Why the CPU clock is capped right now, one reason per CPU cooling
+/// device that is cooling: a measurement started in that state is not
+/// the device's normal speed, so it does not count.
+pub fn frequency_capped(facts: &DeviceFacts) -> Vec<String> {
+    facts
+        .cooling
+        .iter()
+        .filter(|d| d.capping())
+        .map(|d| {
+            format!(
+                "CPU clock capped by {} before the repetitions",
+                d.describe()
+            )
+        })
+        .collect()
+}
+
+/// Frequency caps that appeared or deepened between `before` and
+/// `after`: a CPU cooling device at a higher state, more x86 thermal
+/// throttle events, or a cpufreq policy whose highest allowed frequency
+/// fell.
+pub fn frequency_change(before: &DeviceFacts, after: &DeviceFacts) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for a in after.cooling.iter().filter(|d| d.caps_cpu()) {
+        let was = before
+            .cooling
+            .iter()
+            .find(|b| b.device == a.device)
+            .and_then(|b| b.cur_state)
+            .unwrap_or(0);
+        if a.cur_state.is_some_and(|s| s > was) {
+            reasons.push(format!(
+                "CPU clock capped by {} during the repetitions (state {was} before)",
+                a.describe()
+            ));
+        }
+    }
+    if let (Some(b), Some(a)) = (before.throttle_events, after.throttle_events)
+        && a > b
+    {
+        reasons.push(format!(
+            "{} thermal throttle events during the repetitions (thermal_throttle counts {b} before, {a} after)",
+            a - b
+        ));
+    }
+    for a in &after.cpufreq {
+        let Some(b) = before.cpufreq.iter().find(|b| b.policy == a.policy) else {
+            continue;
+        };
+        if let (Some(bm), Some(am)) = (b.max_freq_mhz, a.max_freq_mhz)
+            && am < bm
+        {
+            reasons.push(format!(
+                "{}'s highest allowed frequency fell from {bm} MHz to {am} MHz during the repetitions",
+                a.policy
+            ));
+        }
+    }
+    reasons
+}
+
 /// Marks `validity` for what changed on the device during the run.
 pub fn check_device(before: &DeviceFacts, after: &DeviceFacts, validity: &mut Validity) {
+    for reason in frequency_change(before, after) {
+        validity.invalidate(reason);
+    }
     if let (Some(b), Some(a)) = (&before.throttling, &after.throttling) {
         for reason in throttling_change(b, a) {
             validity.invalidate(reason);
@@ -168,6 +232,67 @@ mod tests {
         assert!(!v.valid);
         assert_eq!(v.reasons.len(), 2, "{v:?}");
         assert!(v.reasons[1].contains("from 100 KiB to 4196 KiB"));
+    }
+
+    fn cooling(kind: &str, state: u64) -> crate::facts::CoolingDevice {
+        crate::facts::CoolingDevice {
+            device: "cooling_device0".to_owned(),
+            kind: Some(kind.to_owned()),
+            cur_state: Some(state),
+            max_state: Some(4),
+        }
+    }
+
+    fn policy(max: f64) -> crate::facts::CpufreqPolicy {
+        crate::facts::CpufreqPolicy {
+            policy: "policy0".to_owned(),
+            cpus: Some("0 1 2 3".to_owned()),
+            governor: Some("performance".to_owned()),
+            cur_freq_mhz: Some(max),
+            min_freq_mhz: Some(1500.0),
+            max_freq_mhz: Some(max),
+        }
+    }
+
+    #[test]
+    fn a_capped_clock_invalidates_before_and_during() {
+        let facts = |kind: &str, state: u64, events: Option<u64>, max: f64| DeviceFacts {
+            cooling: vec![cooling(kind, state)],
+            throttle_events: events,
+            cpufreq: vec![policy(max)],
+            ..DeviceFacts::default()
+        };
+        // A spinning fan is not a frequency cap.
+        let fan = facts("pwm-fan", 3, None, 2400.0);
+        assert!(frequency_capped(&fan).is_empty());
+        assert!(frequency_change(&fan, &facts("pwm-fan", 4, None, 2400.0)).is_empty());
+        let capped = facts("cpufreq-cpu0", 2, None, 2400.0);
+        let r = frequency_capped(&capped);
+        assert_eq!(
+            r,
+            [
+                "CPU clock capped by cooling_device0 (cpufreq-cpu0) at state 2 of 4 before the repetitions"
+            ]
+        );
+        let calm = facts("cpufreq-cpu0", 0, Some(7), 2400.0);
+        let hot = facts("cpufreq-cpu0", 1, Some(9), 1800.0);
+        let r = frequency_change(&calm, &hot);
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(
+            r[0].contains("during the repetitions (state 0 before)"),
+            "{r:?}"
+        );
+        assert!(r[1].starts_with("2 thermal throttle events"), "{r:?}");
+        assert!(r[2].contains("fell from 2400 MHz to 1800 MHz"), "{r:?}");
+        let mut v = Validity::default();
+        check_device(&calm, &calm, &mut v);
+        assert!(v.valid);
+        check_device(&calm, &hot, &mut v);
+        assert!(!v.valid && v.reasons.len() == 3, "{v:?}");
+        // A legacy-named ACPI or cpufreq device counts too; a cap that eased does not.
+        assert!(cooling("thermal-cpufreq-0", 1).capping());
+        assert!(cooling("Processor", 1).capping());
+        assert!(frequency_change(&hot, &calm).is_empty());
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         validity.invalidate(format!("thermal gate: {}", g.reason));
     }
     let before = device::collect();
+    for reason in device::frequency_capped(&before) {
+        validity.invalidate(reason);
+    }
 
     // The meter's sampler thread starts before the counters open so it is
     // not counted; the session's thread pool starts after, so it is.

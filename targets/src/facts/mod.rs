@@ -1,10 +1,11 @@
 //! Facts about the device under test: CPU, frequencies, kernel, memory,
-//! temperatures, throttling and disk space.
+//! temperatures, throttling, frequency caps and disk space.
 //!
 //! Every reader takes a filesystem root (`/` on the device, a fixture tree
 //! in tests), except disk space, which takes the path it is about. Units
 //! are in the field names: `_mhz`, `_c`, `_kib`, `_bytes`.
 
+mod cooling;
 mod cpu;
 mod gate;
 mod memory;
@@ -12,6 +13,7 @@ mod storage;
 mod thermal;
 mod throttle;
 
+pub use cooling::{CoolingDevice, read_cooling, read_throttle_events};
 pub use cpu::{CpuFacts, CpufreqPolicy, parse_cpuinfo, read_cpu, read_cpufreq};
 pub use gate::{Clock, GateOutcome, SystemClock, ThermalGate};
 pub use memory::{MemoryFacts, parse_meminfo, read_memory};
@@ -57,6 +59,13 @@ pub struct DeviceFacts {
     pub thermal: Vec<ThermalZone>,
     /// Raspberry Pi throttling state, when `vcgencmd` exists.
     pub throttling: Option<Throttling>,
+    /// Thermal cooling devices (fans, CPU frequency caps).
+    #[serde(default)]
+    pub cooling: Vec<CoolingDevice>,
+    /// x86 thermal throttle events so far, summed over the CPUs, where
+    /// the kernel counts them.
+    #[serde(default)]
+    pub throttle_events: Option<u64>,
 }
 
 /// Reads a file and trims it; `None` when missing or unreadable.
@@ -84,6 +93,8 @@ impl DeviceFacts {
             memory: read_memory(root),
             thermal: read_thermal(root),
             throttling: vcgencmd.and_then(|cmd| read_throttled(&cmd).ok()),
+            cooling: read_cooling(root),
+            throttle_events: read_throttle_events(root),
         }
     }
 }
