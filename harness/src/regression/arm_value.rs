@@ -33,7 +33,10 @@ pub fn comparable_facts(r: &JobResult) -> String {
                 .map(|p| {
                     format!(
                         "{}:{}:{}-{}",
-                        p["policy"], p["governor"], p["min_freq_mhz"], p["max_freq_mhz"]
+                        text(&p["policy"]),
+                        text(&p["governor"]),
+                        text(&p["min_freq_mhz"]),
+                        text(&p["max_freq_mhz"])
                     )
                 })
                 .collect()
@@ -42,10 +45,19 @@ pub fn comparable_facts(r: &JobResult) -> String {
     let meter = r.energy.as_ref().map_or("", |e| e.meter.as_str());
     format!(
         "cpu {} governors [{}] kernel {} meter {meter}",
-        d["cpu"]["model"],
+        text(&d["cpu"]["model"]),
         governors.join(" "),
-        d["kernel_release"]
+        text(&d["kernel_release"])
     )
+}
+
+/// A fact as text: strings as they are, a missing fact as `?`.
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "?".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -71,7 +83,7 @@ mod tests {
     fn facts_come_from_before_the_repetitions() {
         let a = comparable_facts(&result("6.6.31", "performance"));
         assert!(a.contains("Cortex-A76") && a.contains("6.6.31"), "{a}");
-        assert!(a.contains("performance:1500.0-2400.0"), "{a}");
+        assert!(a.contains("[policy0:performance:1500.0-2400.0]"), "{a}");
         assert_ne!(a, comparable_facts(&result("6.6.32", "performance")));
         assert_ne!(a, comparable_facts(&result("6.6.31", "ondemand")));
         assert_eq!(a, comparable_facts(&result("6.6.31", "performance")));
