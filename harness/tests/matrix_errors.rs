@@ -438,3 +438,63 @@ fn ssh_devices_take_a_prefix_a_jump_host_and_a_probed_target() {
         "the port comes from ssh_config unless given"
     );
 }
+
+#[test]
+fn regression_settings_name_the_bad_key_or_value() {
+    let e = errors(&format!(
+        "{BASE}[regression]\nblocks = 3\nreps = 0\ncanaries = -1\nthreshold_pct = -2\n\
+         [regression.thresholds]\ndecode_tps = 3\nrecipe_bytes = 1\npeak_rss_kib = nan\n\
+         [regression.tolerances]\nppl_delta_pct = -0.5\n"
+    ));
+    expect(&e, "m.toml:6:10", "`blocks` must be from 7 to 200, found 3");
+    expect(&e, "m.toml:7:8", "`reps` must be from 1 to 100, found 0");
+    expect(
+        &e,
+        "m.toml:8:12",
+        "`canaries` must be from 0 to 1000, found -1",
+    );
+    expect(&e, "m.toml:9:17", "`threshold_pct` must be from 0 to 1000");
+    let d = expect(
+        &e,
+        "m.toml:11:1",
+        "`regression.thresholds` has no metric `decode_tps`",
+    );
+    assert!(d.message.contains("decode_tps_median"), "{d}");
+    // A deterministic metric is not a sampled one: it has a tolerance.
+    expect(
+        &e,
+        "m.toml:12:1",
+        "`regression.thresholds` has no metric `recipe_bytes`",
+    );
+    expect(
+        &e,
+        "m.toml:13:16",
+        "`peak_rss_kib` must be from 0 to 1000, found NaN",
+    );
+    expect(&e, "m.toml:15:17", "`ppl_delta_pct` must be from 0 to");
+    assert_eq!(e.len(), 8, "{e:?}");
+}
+
+#[test]
+fn regression_settings_reach_the_matrix() {
+    let m = load_str(
+        Path::new("m.toml"),
+        &format!(
+            "{BASE}[regression]\nthreshold_pct = 4\nblocks = 21\nreps = 5\ncanaries = 2\n\
+             [regression.thresholds]\npeak_rss_kib = 1.5\n\
+             [regression.tolerances]\nrecipe_bytes = 4096\n"
+        ),
+    )
+    .unwrap();
+    let r = &m.regression;
+    assert_eq!((r.blocks, r.reps, r.canaries), (21, 5, 2));
+    use edgebench::store::Metric;
+    assert_eq!(r.threshold_pct(Metric::PeakRssKib), 1.5);
+    assert_eq!(r.threshold_pct(Metric::DecodeTpsMedian), 4.0);
+    assert_eq!(r.tolerance(Metric::RecipeBytes, 0.0), 4096.0);
+    let d = load_str(Path::new("m.toml"), BASE).unwrap().regression;
+    assert_eq!(
+        (d.blocks, d.reps, d.canaries, d.threshold_pct),
+        (15, 3, 0, 5.0)
+    );
+}

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::regression::blocks::BlockPlan;
 use crate::regression::gate::GateOutcome;
 use crate::run::schedule::RetryPolicy;
-use crate::run::{self, RunOptions};
+use crate::run::{self, GatePlanOptions, RunOptions};
 use crate::target::ssh::TrustPolicy;
 
 /// Arguments of `run`.
@@ -64,14 +63,16 @@ pub struct RunArgs {
     /// in paired blocks; exit code 1 on a confirmed regression.
     #[arg(long, value_name = "latest|RUN_ID|TAG")]
     pub baseline: Option<String>,
-    /// With --baseline: paired blocks per cell (and again for each suspect).
-    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::value_parser!(u32).range(7..=200))]
-    pub blocks: u32,
-    /// With --baseline: measured repetitions per arm of a block (after one
-    /// warm-up).
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub reps: u32,
-    /// With --baseline: seed of the arms' order in each block.
+    /// With --baseline: paired blocks per cell (and again for each
+    /// suspect) [default: the matrix's `[regression] blocks`, else 15].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(7..=200))]
+    pub blocks: Option<u32>,
+    /// With --baseline: measured repetitions per arm of a block, after one
+    /// warm-up [default: the matrix's `[regression] reps`, else 3].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub reps: Option<u32>,
+    /// With --baseline: seed of the arms' order in each block and of the
+    /// choice of canary cells.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
 }
@@ -95,8 +96,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             ..RetryPolicy::default()
         },
         baseline: args.baseline.clone(),
-        blocks: BlockPlan {
-            blocks: args.blocks as usize,
+        blocks: GatePlanOptions {
+            blocks: args.blocks,
             reps: args.reps,
             seed: args.seed,
         },

@@ -2,6 +2,7 @@
 //! file found and hashed. Building a [`Plan`](crate::plan::Plan) from it
 //! does no I/O and cannot fail.
 
+use crate::store::Metric;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -218,9 +219,37 @@ pub struct DeviceMeter {
 /// Report constraints: the reports' own selection type.
 pub use edgebench_reports::Selection as Select;
 
-/// Regression settings.
+/// Regression settings: `[regression]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Regression {
-    /// The noise band in %.
+    /// The noise band in % for every sampled metric without its own.
     pub threshold_pct: f64,
+    /// Per sampled metric, its own noise band in %.
+    pub thresholds: Vec<(Metric, f64)>,
+    /// Per deterministic metric, how much worse it may get, in its unit.
+    pub tolerances: Vec<(Metric, f64)>,
+    /// Paired blocks per cell (the command line may override it).
+    pub blocks: u32,
+    /// Measured repetitions per arm of a block.
+    pub reps: u32,
+    /// A/A canary cells per gated run.
+    pub canaries: u32,
+}
+
+impl Regression {
+    /// The noise band of sampled `metric`, percent.
+    pub fn threshold_pct(&self, metric: Metric) -> f64 {
+        self.thresholds
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map_or(self.threshold_pct, |(_, t)| *t)
+    }
+
+    /// The tolerance of deterministic `metric`, or `default`.
+    pub fn tolerance(&self, metric: Metric, default: f64) -> f64 {
+        self.tolerances
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map_or(default, |(_, t)| *t)
+    }
 }

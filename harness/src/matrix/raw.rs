@@ -334,4 +334,14 @@ pub use edgebench_reports::Objective;
 pub struct RawRegression {
     /// `threshold_pct = 5`: the noise band; smaller changes never count.
     pub threshold_pct: Option<Spanned<f64>>,
+    /// `blocks = 15`: paired blocks per cell.
+    pub blocks: Option<Spanned<i64>>,
+    /// `reps = 3`: measured repetitions per arm of a block.
+    pub reps: Option<Spanned<i64>>,
+    /// `canaries = 2`: A/A canary cells per gated run.
+    pub canaries: Option<Spanned<i64>>,
+    /// `[regression.thresholds]`: per sampled metric, percent.
+    pub thresholds: Option<BTreeMap<Spanned<String>, Spanned<f64>>>,
+    /// `[regression.tolerances]`: per deterministic metric, in its unit.
+    pub tolerances: Option<BTreeMap<Spanned<String>, Spanned<f64>>>,
 }

@@ -1,9 +1,13 @@
 //! The `[workload]`, `[measure]`, `[select]` and `[regression]` sections.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use edgebench_schema::job::{MeasureSettings, MeterKind};
 use toml::Spanned;
+
+use crate::regression::orientation::Gate;
+use crate::store::Metric;
 
 use super::checked::{Measure, Regression, Select, Workload};
 use super::checker::Checker;
@@ -216,15 +220,88 @@ pub fn check_select(c: &mut Checker<'_>, raw: Option<&RawSelect>) -> Select {
 
 /// Checks `[regression]`.
 pub fn check_regression(c: &mut Checker<'_>, raw: Option<&RawRegression>) -> Regression {
-    let value = raw.and_then(|r| r.threshold_pct.as_ref());
+    let default = RawRegression::default();
+    let raw = raw.unwrap_or(&default);
+    let threshold_pct = number(
+        c,
+        "threshold_pct",
+        raw.threshold_pct.as_ref(),
+        DEFAULT_THRESHOLD_PCT,
+        0.0,
+        1000.0,
+    );
+    let mut integer = |key: &str, v: Option<&Spanned<i64>>, default: u32, min: i64, max: i64| {
+        let Some(v) = v else { return default };
+        let n = *v.get_ref();
+        if (min..=max).contains(&n) {
+            return n as u32;
+        }
+        c.error(
+            v.span(),
+            format!("`{key}` must be from {min} to {max}, found {n}"),
+        );
+        default
+    };
+    let blocks = integer(
+        "blocks",
+        raw.blocks.as_ref(),
+        DEFAULT_BLOCKS,
+        MIN_BLOCKS.into(),
+        200,
+    );
+    let reps = integer("reps", raw.reps.as_ref(), DEFAULT_REPS, 1, 100);
+    let canaries = integer("canaries", raw.canaries.as_ref(), 0, 0, 1000);
+    let thresholds = metric_table(c, "thresholds", raw.thresholds.as_ref(), Gate::Sampled);
+    let tolerances = metric_table(c, "tolerances", raw.tolerances.as_ref(), Gate::Exact);
     Regression {
-        threshold_pct: number(
-            c,
-            "threshold_pct",
-            value,
-            DEFAULT_THRESHOLD_PCT,
-            0.0,
-            1000.0,
-        ),
+        threshold_pct,
+        thresholds,
+        tolerances,
+        blocks,
+        reps,
+        canaries,
     }
+}
+
+/// Default `blocks` of `[regression]`.
+pub const DEFAULT_BLOCKS: u32 = 15;
+/// The fewest `blocks`: 7, the smallest count whose best one-sided
+/// signed-rank p-value (2^−7) is below the stage-1 level.
+pub const MIN_BLOCKS: u32 = 7;
+/// Default `reps` of `[regression]`.
+pub const DEFAULT_REPS: u32 = 3;
+
+/// `[regression.thresholds]` or `[regression.tolerances]`: metric names
+/// (as in the store: `decode_tps_median`, `recipe_bytes`...) of the
+/// right kind, each with a finite value ≥ 0.
+fn metric_table(
+    c: &mut Checker<'_>,
+    table: &str,
+    raw: Option<&BTreeMap<Spanned<String>, Spanned<f64>>>,
+    kind: Gate,
+) -> Vec<(Metric, f64)> {
+    let Some(raw) = raw else { return Vec::new() };
+    let names: Vec<&str> = Metric::ALL
+        .iter()
+        .filter(|m| m.gate() == kind)
+        .map(|m| m.column())
+        .collect();
+    let mut out = Vec::new();
+    for (key, value) in raw {
+        let Some(metric) = Metric::from_column(key.get_ref()).filter(|m| m.gate() == kind) else {
+            c.error(
+                key.span(),
+                format!(
+                    "`regression.{table}` has no metric `{}`; it takes {}",
+                    key.get_ref(),
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        let max = if kind == Gate::Sampled { 1000.0 } else { 1e15 };
+        let v = number(c, key.get_ref(), Some(value), 0.0, 0.0, max);
+        out.push((metric, v));
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 use super::error::RegressionError;
 use super::signed_rank_null::MAX_BLOCKS;
+use crate::store::Metric;
 
 /// The decision parameters of the gate for one metric.
 ///
@@ -100,6 +101,60 @@ impl GateConfig {
     }
 }
 
+/// The gate's configuration over all metrics: shared levels, and each
+/// metric's own threshold (sampled metrics, percent) or tolerance
+/// (deterministic metrics, in the metric's unit).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GateSettings {
+    /// Levels, and the threshold of every metric without its own.
+    pub base: GateConfig,
+    /// Sampled metrics with their own threshold, percent.
+    pub thresholds: Vec<(Metric, f64)>,
+    /// Deterministic metrics with their own tolerance.
+    pub tolerances: Vec<(Metric, f64)>,
+}
+
+impl GateSettings {
+    /// `config` for every metric.
+    pub fn uniform(config: GateConfig) -> Self {
+        GateSettings {
+            base: config,
+            ..GateSettings::default()
+        }
+    }
+
+    /// The configuration of sampled `metric`: the base levels with its
+    /// threshold, and the suspicion floor at half of it.
+    pub fn for_metric(&self, metric: Metric) -> GateConfig {
+        match self.thresholds.iter().find(|(m, _)| *m == metric) {
+            Some(&(_, t)) => GateConfig {
+                threshold_pct: t,
+                suspect_pct: t / 2.0,
+                ..self.base
+            },
+            None => self.base,
+        }
+    }
+
+    /// How much worse deterministic `metric` may get: its own tolerance,
+    /// else `default`.
+    pub fn tolerance(&self, metric: Metric, default: f64) -> f64 {
+        self.tolerances
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map_or(default, |&(_, t)| t)
+    }
+
+    /// Validates the base and every metric's configuration.
+    pub fn validate(&self) -> Result<(), RegressionError> {
+        self.base.validate()?;
+        for (m, _) in &self.thresholds {
+            self.for_metric(*m).validate()?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +165,22 @@ mod tests {
         let c = GateConfig::with_threshold_pct(10.0);
         assert_eq!((c.threshold_pct, c.suspect_pct), (10.0, 5.0));
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn a_metric_with_its_own_threshold() {
+        let s = GateSettings {
+            base: GateConfig::with_threshold_pct(5.0),
+            thresholds: vec![(Metric::PeakRssKib, 2.0)],
+            tolerances: vec![(Metric::RecipeBytes, 4096.0)],
+        };
+        let rss = s.for_metric(Metric::PeakRssKib);
+        assert_eq!((rss.threshold_pct, rss.suspect_pct), (2.0, 1.0));
+        assert_eq!(rss.alpha_suspect, s.base.alpha_suspect);
+        assert_eq!(s.for_metric(Metric::DecodeTpsMedian), s.base);
+        assert_eq!(s.tolerance(Metric::RecipeBytes, 0.0), 4096.0);
+        assert_eq!(s.tolerance(Metric::PplDeltaPct, 0.5), 0.5);
+        s.validate().unwrap();
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! that of one cell-metric by `alpha_suspect · family_alpha`.
 
 use super::comparison::Comparison;
-use super::config::GateConfig;
+use super::config::{GateConfig, GateSettings};
 use super::error::RegressionError;
 use super::holm::holm;
 use super::stage::{StageOutcome, StageStats, assess};
@@ -56,7 +56,16 @@ pub fn confirm(
     suspects: &[(&Comparison, &[f64])],
     config: &GateConfig,
 ) -> Result<Vec<Comparison>, RegressionError> {
-    config.validate()?;
+    confirm_with(suspects, &GateSettings::uniform(*config))
+}
+
+/// [`confirm`] with each metric's own threshold from `settings`; the
+/// family-wise level is that of `settings.base`.
+pub fn confirm_with(
+    suspects: &[(&Comparison, &[f64])],
+    settings: &GateSettings,
+) -> Result<Vec<Comparison>, RegressionError> {
+    settings.validate()?;
     let mut outcomes = Vec::with_capacity(suspects.len());
     for (index, (comparison, fresh)) in suspects.iter().enumerate() {
         if !comparison.awaits_confirmation() {
@@ -65,19 +74,22 @@ pub fn confirm(
                 metric: comparison.name(),
             });
         }
-        outcomes.push(assess(comparison.metric, fresh, config)?);
+        let config = settings.for_metric(comparison.metric);
+        outcomes.push(assess(comparison.metric, fresh, &config)?);
     }
     let p: Vec<f64> = outcomes
         .iter()
         .map(|o| o.stats().map_or(1.0, |s| s.test.p_worse))
         .collect();
-    let family = holm(&p, config.family_alpha)?;
+    let family = holm(&p, settings.base.family_alpha)?;
     Ok(suspects
         .iter()
         .zip(outcomes)
         .zip(family.adjusted.iter().zip(&family.rejected))
         .map(|(((comparison, _), outcome), (&p_adjusted, &rejected))| {
-            let confirmed = rejected && outcome.stats().is_some_and(|s| s.worsening_counts(config));
+            let config = settings.for_metric(comparison.metric);
+            let confirmed =
+                rejected && outcome.stats().is_some_and(|s| s.worsening_counts(&config));
             Comparison {
                 confirmation: Some(Confirmation {
                     outcome,

@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::arm_value::comparable_facts;
 use super::blocks::{BlockPlan, CellBlocks};
 use super::comparison::Comparison;
-use super::config::GateConfig;
-use super::confirm::confirm;
+use super::config::GateSettings;
+use super::confirm::confirm_with;
 use super::exact::{ExactComparison, compare_exact};
 use super::orientation::{SAMPLED_METRICS, oriented_log_ratio};
 use super::paired_device::{PairedCell, PairedEvent, run_device};
@@ -70,7 +70,7 @@ pub trait GateProgress {
 pub fn run_gate(
     devices: Vec<GateDevice>,
     plan: &BlockPlan,
-    config: &GateConfig,
+    config: &GateSettings,
     stop: &Arc<AtomicBool>,
     progress: &mut dyn GateProgress,
 ) -> BTreeMap<String, CellGate> {
@@ -146,7 +146,7 @@ pub fn run_gate(
         .iter()
         .map(|(cell, i, d)| (&gates[cell].comparisons[*i], d.as_slice()))
         .collect();
-    if let Ok(confirmed) = confirm(&pairs, config) {
+    if let Ok(confirmed) = confirm_with(&pairs, config) {
         let updates: Vec<(String, usize, Comparison)> = family
             .iter()
             .zip(confirmed)
@@ -216,7 +216,7 @@ fn compare_with_baseline(gate: &mut CellGate, c: &PairedCell, candidate_agent: &
 
 /// Stage 1 of one cell: a comparison per sampled metric that both arms
 /// measured in every block.
-fn screen(cell_id: &str, blocks: Result<CellBlocks, String>, config: &GateConfig) -> CellGate {
+fn screen(cell_id: &str, blocks: Result<CellBlocks, String>, config: &GateSettings) -> CellGate {
     let mut gate = CellGate {
         cell_id: cell_id.to_owned(),
         not_comparable: None,
@@ -247,7 +247,8 @@ fn screen(cell_id: &str, blocks: Result<CellBlocks, String>, config: &GateConfig
         {
             continue;
         }
-        if let Ok(c) = Comparison::screen(metric, &log_ratios(metric, &blocks), config) {
+        let config = config.for_metric(metric);
+        if let Ok(c) = Comparison::screen(metric, &log_ratios(metric, &blocks), &config) {
             gate.comparisons.push(c);
         }
     }
@@ -326,19 +327,26 @@ pub fn unmeasured(cell_id: &str, why: &str) -> JobResult {
     JobResult::failure(cell_id, Status::Unreachable, why)
 }
 
-/// How much worse a deterministic figure may get before it counts: the
-/// recipe file's size not at all, the accuracy drop by half a percentage
-/// point of perplexity.
+/// How much worse a deterministic figure may get before it counts, by
+/// default (`[regression.tolerances]` sets others): the recipe file's
+/// size not at all, the accuracy drop by half a percentage point of
+/// perplexity.
 pub const EXACT_TOLERANCES: [(Metric, f64); 2] =
     [(Metric::RecipeBytes, 0.0), (Metric::PplDeltaPct, 0.5)];
 
 /// Compares the deterministic figures of the cell's result in this run
 /// with the baseline's, when both have them.
-pub fn compare_deterministic(gate: &mut CellGate, baseline: &JobResult, candidate: &JobResult) {
+pub fn compare_deterministic(
+    gate: &mut CellGate,
+    baseline: &JobResult,
+    candidate: &JobResult,
+    settings: &GateSettings,
+) {
     if gate.not_comparable.is_some() {
         return;
     }
-    for (metric, tolerance) in EXACT_TOLERANCES {
+    for (metric, default) in EXACT_TOLERANCES {
+        let tolerance = settings.tolerance(metric, default);
         if let (Some(b), Some(c)) = (metric.of(baseline), metric.of(candidate))
             && let Ok(x) = compare_exact(metric, b, c, tolerance)
         {

@@ -25,7 +25,7 @@ use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
 use crate::regression::blocks::BlockPlan;
-use crate::regression::config::GateConfig;
+use crate::regression::config::{GateConfig, GateSettings};
 use crate::regression::gate::{
     CellGate, GateDevice, GateOutcome, GateProgress, compare_deterministic, run_gate, unmeasured,
 };
@@ -60,7 +60,30 @@ pub struct RunOptions {
     /// Compare against this stored run (`latest`, a tag, a run id).
     pub baseline: Option<String>,
     /// Blocks, repetitions and seed of the comparison.
-    pub blocks: BlockPlan,
+    pub blocks: GatePlanOptions,
+}
+
+/// The comparison's blocks and repetitions as the command line gives
+/// them: each `None` takes the matrix's `[regression]` value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GatePlanOptions {
+    /// Paired blocks per cell.
+    pub blocks: Option<u32>,
+    /// Measured repetitions per arm of a block.
+    pub reps: Option<u32>,
+    /// Seed of the arms' order and of the canaries' choice.
+    pub seed: u64,
+}
+
+impl GatePlanOptions {
+    /// The plan: the command line's values over the matrix's.
+    pub fn plan(&self, regression: &crate::matrix::Regression) -> BlockPlan {
+        BlockPlan {
+            blocks: self.blocks.unwrap_or(regression.blocks) as usize,
+            reps: self.reps.unwrap_or(regression.reps),
+            seed: self.seed,
+        }
+    }
 }
 
 /// How a run ended.
@@ -278,7 +301,11 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
                 cells,
             });
         }
-        let config = GateConfig::with_threshold_pct(matrix.regression.threshold_pct);
+        let config = GateSettings {
+            base: GateConfig::with_threshold_pct(matrix.regression.threshold_pct),
+            thresholds: matrix.regression.thresholds.clone(),
+            tolerances: matrix.regression.tolerances.clone(),
+        };
         let mut recorder = Recorder {
             run: &mut run,
             progress: &mut progress,
@@ -289,7 +316,8 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             error: None,
             measured: 0,
         };
-        let mut gates = run_gate(devices, &options.blocks, &config, &stop, &mut recorder);
+        let block_plan = options.blocks.plan(&matrix.regression);
+        let mut gates = run_gate(devices, &block_plan, &config, &stop, &mut recorder);
         measured += recorder.measured;
         if let Some(e) = recorder.error {
             bail!("{e}");
@@ -297,7 +325,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         for (id, gate) in &mut gates {
             let current = run.results().iter().find(|r| &r.result.cell_id == id);
             if let (Some(b), Some(c)) = (pairing.baseline_results.get(id), current) {
-                compare_deterministic(gate, b, &c.result);
+                compare_deterministic(gate, b, &c.result, &config);
             }
         }
         for (id, why) in pairing.not_comparable {
