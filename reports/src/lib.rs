@@ -27,8 +27,9 @@ pub use json::{REPORT_JSON_VERSION, render_json};
 pub use markdown::{escape_markdown, render_markdown, render_recommendation};
 pub use metric::{Measured, Metric};
 pub use model::{
-    CellRow, DeviceFacts, Group, Objective, ReportInput, RunHeader, Selection, TrendLine,
-    TrendMetric, TrendPoint, WorkloadKey,
+    CanaryNight, CellRow, DeviceFacts, GateRow, GateSummary, Group, Objective, ReportInput,
+    RunHeader, Selection, TrendChangePoint, TrendLine, TrendMark, TrendMetric, TrendPoint,
+    WorkloadKey,
 };
 pub use recommend::{NONE_MEETS, Recommendation, recommend, recommend_group};
 pub use table::{Table, TableCell, TableRow, build_table, build_tables};

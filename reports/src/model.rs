@@ -20,6 +20,70 @@ pub struct ReportInput {
     /// Trend lines of this run's cells over the stored runs (empty when
     /// the store has none).
     pub trends: Vec<TrendLine>,
+    /// The regression gate's verdicts, when this run was compared with a
+    /// baseline (`edgebench run --baseline`).
+    pub gate: Option<GateSummary>,
+    /// The A/A canaries of every gated run of this matrix up to this one,
+    /// oldest first (empty when no run had canaries).
+    pub calibration: Vec<CanaryNight>,
+}
+
+/// What the regression gate said about this run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateSummary {
+    /// The baseline run's id.
+    pub baseline: String,
+    /// `passed`, `regressed` or `nothing comparable`.
+    pub outcome: String,
+    /// Every cell-metric compared, canaries included.
+    pub rows: Vec<GateRow>,
+}
+
+/// One cell-metric through the gate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRow {
+    /// The device's name.
+    pub device: String,
+    /// The model's name.
+    pub model: String,
+    /// The canonical recipe.
+    pub recipe: String,
+    /// The workload label (`t2-p64-g32`).
+    pub workload: String,
+    /// The metric's store name (`decode_tps_median`), `*` for a cell that
+    /// could not be compared at all.
+    pub metric: String,
+    /// `REGRESSED`, `SUSPECT`, `IMPROVED`, `UNCHANGED`, `INCONCLUSIVE` or
+    /// `NOT COMPARABLE`.
+    pub verdict: String,
+    /// The change as the metric reads, percent.
+    pub change_pct: Option<f64>,
+    /// Its confidence interval, percent (`None`: unbounded).
+    pub change_ci_pct: (Option<f64>, Option<f64>),
+    /// The stage-1 one-sided p-value.
+    pub p: Option<f64>,
+    /// Why, for inconclusive and not comparable.
+    pub reason: Option<String>,
+    /// Whether this is an A/A canary: the current artifacts against
+    /// themselves, where any change found is a false alarm.
+    pub canary: bool,
+}
+
+/// The A/A canaries of one gated run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CanaryNight {
+    /// The run.
+    pub run_id: String,
+    /// When it started, RFC 3339 UTC.
+    pub started: String,
+    /// Canary cell-metrics the gate decided on (regressed, suspect,
+    /// improved or unchanged).
+    pub compared: usize,
+    /// Of those, called regressed (a false regression: it would have
+    /// failed the night).
+    pub false_regressions: usize,
+    /// Of those, called improved.
+    pub false_improvements: usize,
 }
 
 /// One cell: where and what it ran, and its result.
@@ -243,4 +307,33 @@ pub struct TrendLine {
     pub metric: TrendMetric,
     /// The points, oldest run first.
     pub points: Vec<TrendPoint>,
+    /// Runs where the nightly gate confirmed a change of this cell and
+    /// figure.
+    pub marks: Vec<TrendMark>,
+    /// Change points found over the points (E-divisive means): shifts of
+    /// level that a paired gate cannot see, such as slow creep or device
+    /// drift.
+    pub change_points: Vec<TrendChangePoint>,
+}
+
+/// A change the nightly gate confirmed at one run of a trend line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendMark {
+    /// The run whose gate found it.
+    pub run_id: String,
+    /// `REGRESSED` or `IMPROVED`.
+    pub verdict: String,
+    /// The change as the figure reads, percent.
+    pub change_pct: Option<f64>,
+}
+
+/// A change point of a trend line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendChangePoint {
+    /// The first run of the new level.
+    pub run_id: String,
+    /// The change of the mean level, percent.
+    pub change_pct: f64,
+    /// The detector's p-value.
+    pub p: f64,
 }

@@ -36,6 +36,8 @@ pub fn report_input(id: &RunId, env: &EnvInfo, records: &[StoredResult]) -> Repo
         },
         cells,
         trends: Vec::new(),
+        gate: None,
+        calibration: Vec::new(),
     }
 }
 
@@ -87,6 +89,8 @@ pub fn trends(store: &Store, input: &ReportInput) -> Result<Vec<TrendLine>, Stor
                 workload: cell.workload(),
                 metric,
                 points,
+                marks: Vec::new(),
+                change_points: Vec::new(),
             });
         }
     }
