@@ -40,7 +40,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     assert_eq!(store.run_results("r1").unwrap(), vec![r.clone()]);
     let run = store.run("r1").unwrap().unwrap();
     assert_eq!(
@@ -64,7 +64,10 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     assert_eq!(store.accuracy().get(&key).unwrap(), None);
     // Opening again changes nothing.
     drop(store);
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 4);
+    assert_eq!(
+        Store::open(&path).unwrap().schema_version().unwrap(),
+        SCHEMA_VERSION
+    );
 }
 
 #[test]
@@ -83,16 +86,18 @@ fn a_database_of_a_newer_version_is_refused() {
         matches!(
             err,
             StoreError::DatabaseTooNew {
-                found: 5,
-                supported: 4,
+                found,
+                supported,
                 ..
-            }
+            } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION
         ),
         "{err:?}"
     );
     let msg = err.to_string();
     assert!(
-        msg.contains("new.sqlite") && msg.contains("schema version 5") && msg.contains("up to 4"),
+        msg.contains("new.sqlite")
+            && msg.contains(&format!("schema version {}", SCHEMA_VERSION + 1))
+            && msg.contains(&format!("up to {SCHEMA_VERSION}")),
         "{msg}"
     );
     let conn = rusqlite::Connection::open(&path).unwrap();

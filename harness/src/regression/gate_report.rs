@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::gate::{CellGate, GateOutcome};
 use super::orientation::change_as_read;
 use super::verdict::Verdict;
-use crate::store::CellMeta;
+use crate::store::{CellMeta, GateVerdict};
 
 /// One cell-metric, flattened for output.
 #[derive(Debug, Clone, Serialize)]
@@ -44,21 +44,102 @@ pub struct Row {
     pub p_confirm: Option<f64>,
     /// Valid stage-1 blocks.
     pub blocks: usize,
+    /// Blocks redone because an arm was not valid (throttling, a capped
+    /// clock, an unsettled temperature...).
+    pub invalid_blocks: usize,
     /// Whether both arms ran the same artifacts (A/A).
     pub same_artifacts: bool,
+    /// Whether this is an A/A canary (see
+    /// [`canaries`](super::canaries)): a change found is a false alarm.
+    pub canary: bool,
+}
+
+impl Row {
+    /// The row as the store keeps it.
+    pub fn verdict(&self) -> GateVerdict {
+        GateVerdict {
+            cell_id: self.cell_id.clone(),
+            canary: self.canary,
+            metric: self.metric.clone(),
+            verdict: self.verdict.clone(),
+            change_pct: self.change_pct,
+            ci_low_pct: self.change_ci_pct.0,
+            ci_high_pct: self.change_ci_pct.1,
+            p: self.p,
+            p_confirm: self.p_confirm,
+            blocks: self.blocks,
+            invalid_blocks: self.invalid_blocks,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// What the A/A canaries of a run said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CanaryTally {
+    /// Canary cell-metrics decided (regressed, suspect, improved or
+    /// unchanged).
+    pub compared: usize,
+    /// Of those, confirmed regressions: false alarms that would fail a
+    /// night.
+    pub false_regressions: usize,
+    /// Of those, improvements.
+    pub false_improvements: usize,
+}
+
+impl CanaryTally {
+    /// The canary rows of `rows`, counted.
+    pub fn of(rows: &[Row]) -> Self {
+        let mut t = CanaryTally::default();
+        for r in rows.iter().filter(|r| r.canary) {
+            match r.verdict.as_str() {
+                "REGRESSED" => t.false_regressions += 1,
+                "IMPROVED" => t.false_improvements += 1,
+                "SUSPECT" | "UNCHANGED" => {}
+                _ => continue,
+            }
+            t.compared += 1;
+        }
+        t
+    }
+
+    /// `A/A canaries: 28 cell-metrics, 0 false regressions, 1 false
+    /// improvement`, or `None` without canaries.
+    pub fn line(&self, rows: &[Row]) -> Option<String> {
+        if !rows.iter().any(|r| r.canary) {
+            return None;
+        }
+        Some(format!(
+            "A/A canaries (current artifacts against themselves): {} cell-metric{} decided, \
+             {} false regression{}, {} false improvement{}",
+            self.compared,
+            if self.compared == 1 { "" } else { "s" },
+            self.false_regressions,
+            if self.false_regressions == 1 { "" } else { "s" },
+            self.false_improvements,
+            if self.false_improvements == 1 {
+                ""
+            } else {
+                "s"
+            },
+        ))
+    }
 }
 
 /// The rows of every cell-metric, in cell order.
 pub fn rows(gates: &BTreeMap<String, CellGate>, metas: &BTreeMap<String, CellMeta>) -> Vec<Row> {
     let mut out = Vec::new();
     for (id, g) in gates {
-        let Some(m) = metas.get(id) else { continue };
+        let cell_id = g.canary_of.as_ref().unwrap_or(id);
+        let Some(m) = metas.get(cell_id) else {
+            continue;
+        };
         let base = |metric: String, verdict: String, reason: Option<String>| Row {
             device: m.device.clone(),
             model: m.model.clone(),
             recipe: m.recipe.clone(),
             workload: m.workload(),
-            cell_id: id.clone(),
+            cell_id: cell_id.clone(),
             metric,
             verdict,
             reason,
@@ -67,7 +148,9 @@ pub fn rows(gates: &BTreeMap<String, CellGate>, metas: &BTreeMap<String, CellMet
             p: None,
             p_confirm: None,
             blocks: g.blocks,
+            invalid_blocks: g.invalid_blocks,
             same_artifacts: g.same_artifacts,
+            canary: g.canary_of.is_some(),
         };
         if let Some(why) = &g.not_comparable {
             out.push(base("*".into(), "NOT COMPARABLE".into(), Some(why.clone())));
@@ -149,8 +232,10 @@ pub fn counts(rows: &[Row]) -> BTreeMap<String, usize> {
 }
 
 /// The terminal table: every row that is not unchanged, then the counts.
-pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
+pub fn terminal(all: &[Row], outcome: GateOutcome, baseline: &str) -> String {
     let mut s = format!("regression gate against {baseline} (paired blocks, same session):\n");
+    let rows: Vec<Row> = all.iter().filter(|r| !r.canary).cloned().collect();
+    let rows = rows.as_slice();
     let shown: Vec<&Row> = rows.iter().filter(|r| r.verdict != "UNCHANGED").collect();
     if !shown.is_empty() {
         let _ = writeln!(
@@ -201,11 +286,33 @@ pub fn terminal(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
             GateOutcome::NothingComparable => "nothing comparable",
         }
     );
+    let invalid: usize = invalid_blocks(rows);
+    if invalid > 0 {
+        let _ = writeln!(
+            s,
+            "  {invalid} block{} redone because an arm was not valid (throttling, a capped clock, an unsettled temperature)",
+            if invalid == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(line) = CanaryTally::of(all).line(all) {
+        let _ = writeln!(s, "  {line}");
+    }
     s
 }
 
+/// Blocks redone over the cells of `rows` (each cell counted once).
+fn invalid_blocks(rows: &[Row]) -> usize {
+    let mut seen = std::collections::BTreeSet::new();
+    rows.iter()
+        .filter(|r| seen.insert((&r.cell_id, r.canary)))
+        .map(|r| r.invalid_blocks)
+        .sum()
+}
+
 /// A Markdown summary: the verdict, then the rows that are not unchanged.
-pub fn markdown(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
+pub fn markdown(all: &[Row], outcome: GateOutcome, baseline: &str) -> String {
+    let rows: Vec<Row> = all.iter().filter(|r| !r.canary).cloned().collect();
+    let rows = rows.as_slice();
     let mut s = format!(
         "## Regression gate: {}\n\nAgainst `{baseline}`, baseline and candidate interleaved in paired blocks on each device.\n\n",
         match outcome {
@@ -243,6 +350,9 @@ pub fn markdown(rows: &[Row], outcome: GateOutcome, baseline: &str) -> String {
             );
         }
     }
+    if let Some(line) = CanaryTally::of(all).line(all) {
+        let _ = writeln!(s, "\n{line}.");
+    }
     s
 }
 
@@ -250,10 +360,11 @@ fn md(s: &str) -> String {
     edgebench_reports::escape_markdown(s)
 }
 
-/// JUnit XML: a suite per device, a case per cell-metric.
+/// JUnit XML: a suite per device, a case per cell-metric (canaries are
+/// calibration, not tests of the candidate: left out).
 pub fn junit(rows: &[Row], baseline: &str) -> String {
     let mut by_device: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| !r.canary) {
         by_device.entry(&r.device).or_default().push(r);
     }
     let mut s = String::from(

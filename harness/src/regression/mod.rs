@@ -31,6 +31,7 @@
 pub mod arm_value;
 pub mod baseline;
 pub mod blocks;
+pub mod canaries;
 pub mod change_points;
 pub mod comparison;
 pub mod config;

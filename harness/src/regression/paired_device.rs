@@ -26,6 +26,9 @@ pub struct PairedCell {
     pub baseline_files: (PathBuf, PathBuf),
     /// The candidate's recipe file (this run's).
     pub candidate_recipe: DeviceFile,
+    /// An A/A canary: both arms run the candidate's artifacts (see
+    /// [`canaries`](super::canaries)).
+    pub canary: bool,
 }
 
 /// What a device thread reports.
@@ -81,7 +84,9 @@ pub fn run_device(
     };
     for c in cells {
         add(c.candidate_recipe.clone());
-        add(device_file(&c.baseline_files.1, &c.baseline.recipe_sha256));
+        if !c.canary {
+            add(device_file(&c.baseline_files.1, &c.baseline.recipe_sha256));
+        }
     }
     let deployment = match target.deploy(&files, &Quiet) {
         Ok(d) => d,
@@ -98,7 +103,7 @@ pub fn run_device(
     if let Some(file) = &deployment.agent_file {
         agents.push(device_file(file, &candidate_agent));
     }
-    for c in cells {
+    for c in cells.iter().filter(|c| !c.canary) {
         if !agents.iter().any(|a| a.sha256 == c.baseline.agent_sha256) {
             agents.push(device_file(&c.baseline_files.0, &c.baseline.agent_sha256));
         }
@@ -115,8 +120,12 @@ pub fn run_device(
                 recipe_sha256: recipe.to_owned(),
             })
         };
-        let arms = arm(&c.baseline.agent_sha256, &c.baseline.recipe_sha256)
-            .zip(arm(&candidate_agent, &c.candidate_recipe.sha256));
+        let candidate = arm(&candidate_agent, &c.candidate_recipe.sha256);
+        let arms = if c.canary {
+            candidate.clone().zip(candidate)
+        } else {
+            arm(&c.baseline.agent_sha256, &c.baseline.recipe_sha256).zip(candidate)
+        };
         let _ = tx.send(PairedEvent::Started {
             device: device.to_owned(),
             cell_id: c.cell.id.clone(),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use edgebench_reports::{CellRow, ReportInput, RunHeader, TrendLine, TrendMetric, TrendPoint};
 
 use super::facts::device_facts;
-use crate::store::{EnvInfo, Metric, RunId, Store, StoreError, StoredResult};
+use crate::store::{EnvInfo, RunId, Store, StoreError, StoredResult};
 
 /// The report input of run `id` from its `env.json` and results (no trend
 /// lines).
@@ -41,14 +41,6 @@ pub fn report_input(id: &RunId, env: &EnvInfo, records: &[StoredResult]) -> Repo
     }
 }
 
-/// The metric of the store behind a trend line.
-fn column(metric: TrendMetric) -> Metric {
-    match metric {
-        TrendMetric::DecodeTps => Metric::DecodeTpsMedian,
-        TrendMetric::Latency => Metric::E2eMedian,
-    }
-}
-
 /// Trend lines of the run's cells over every stored run that started no
 /// later than it (re-rendering an old run never shows its future).
 ///
@@ -64,7 +56,7 @@ pub fn trends(store: &Store, input: &ReportInput) -> Result<Vec<TrendLine>, Stor
     let ids: Vec<&str> = cells.iter().map(|c| c.result.cell_id.as_str()).collect();
     let mut out = Vec::new();
     for metric in [TrendMetric::DecodeTps, TrendMetric::Latency] {
-        let mut lines = store.trend(&ids, column(metric))?;
+        let mut lines = store.trend(&ids, super::gate_history::metric_of(metric))?;
         for cell in &cells {
             let Some(points) = lines.remove(&cell.result.cell_id) else {
                 continue;

@@ -4,6 +4,7 @@
 //! take trend lines across earlier runs from the store.
 
 mod facts;
+mod gate_history;
 mod input;
 mod selection;
 
@@ -47,7 +48,7 @@ pub fn load(runs_root: &Path, run_id: &str, store: Option<&Store>) -> anyhow::Re
     let mut warnings = files.warnings.clone();
     let mut input = report_input(&files.id, &files.env, &files.results.records);
     if let Some(store) = store
-        && let Err(e) = add_trends(store, &mut input)
+        && let Err(e) = add_history(store, &mut input)
     {
         warnings.push(e);
     }
@@ -59,12 +60,21 @@ pub fn load(runs_root: &Path, run_id: &str, store: Option<&Store>) -> anyhow::Re
     })
 }
 
-/// Fills the trend lines of `input` from `store`.
+/// Fills what `input` takes from the store's history: trend lines (with
+/// the gate's confirmed changes and change points marked), this run's gate
+/// verdicts and the A/A canaries of every gated run so far.
 ///
 /// # Errors
-/// Why there are none, as a warning to show.
-pub fn add_trends(store: &Store, input: &mut ReportInput) -> Result<(), String> {
-    input.trends = input::trends(store, input).map_err(|e| format!("no trend lines: {e}"))?;
+/// Why some of it is missing, as a warning to show.
+pub fn add_history(store: &Store, input: &mut ReportInput) -> Result<(), String> {
+    let mut trends = input::trends(store, input).map_err(|e| format!("no trend lines: {e}"))?;
+    gate_history::mark_trends(store, &mut trends)
+        .map_err(|e| format!("no gate marks on the trend lines: {e}"))?;
+    input.trends = trends;
+    input.gate = gate_history::gate_summary(store, input)
+        .map_err(|e| format!("no regression gate section: {e}"))?;
+    input.calibration =
+        gate_history::calibration(store, input).map_err(|e| format!("no gate calibration: {e}"))?;
     Ok(())
 }
 

@@ -109,6 +109,7 @@ pub fn pair(
                                             local: w.file.path.clone(),
                                             bytes: w.file.bytes,
                                         },
+                                        canary: false,
                                     },
                                 );
                                 continue;

@@ -25,13 +25,16 @@ use crate::matrix::{self, Connection, Matrix};
 use crate::plan::{Cell, CellStatus, Plan};
 use crate::recipe_files::RecipeCache;
 use crate::regression::blocks::BlockPlan;
+use crate::regression::canaries;
 use crate::regression::config::{GateConfig, GateSettings};
 use crate::regression::gate::{
     CellGate, GateDevice, GateOutcome, GateProgress, compare_deterministic, run_gate, unmeasured,
 };
 use crate::regression::gate_report;
 use crate::report;
-use crate::store::{AccuracyKey, CellMeta, NewRun, RunStatus, RunStore, Store, host_facts};
+use crate::store::{
+    AccuracyKey, CellMeta, GateVerdict, NewRun, RunStatus, RunStore, Store, host_facts,
+};
 use crate::target::Target;
 use crate::target::local::LocalTarget;
 use crate::target::ssh::{AgentBinaries, SshTarget, TrustPolicy};
@@ -286,15 +289,24 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         bail!("{e}");
     }
     let mut gate = None;
-    if let Some(pairing) = pairing
+    if let Some(mut pairing) = pairing
         && !stop.load(Ordering::SeqCst)
     {
+        let block_plan = options.blocks.plan(&matrix.regression);
+        let canaries = canaries::pick(
+            &pairing.paired,
+            matrix.regression.canaries as usize,
+            block_plan.seed,
+        );
+        for (device, cells) in canaries {
+            pairing.paired.entry(device).or_default().extend(cells);
+        }
         let mut devices = Vec::new();
         for (name, cells) in pairing.paired {
             let Some(target) = target_for(&name)? else {
                 continue;
             };
-            progress.add_device(&name, cells.len());
+            progress.add_device(&name, cells.iter().filter(|c| !c.canary).count());
             devices.push(GateDevice {
                 name,
                 target,
@@ -316,7 +328,6 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             error: None,
             measured: 0,
         };
-        let block_plan = options.blocks.plan(&matrix.regression);
         let mut gates = run_gate(devices, &block_plan, &config, &stop, &mut recorder);
         measured += recorder.measured;
         if let Some(e) = recorder.error {
@@ -338,6 +349,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
                 invalid_blocks: 0,
                 result: None,
                 same_artifacts: false,
+                canary_of: None,
             });
         }
         gate = Some((pairing.baseline, gates));
@@ -378,6 +390,13 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
             let rows = gate_report::rows(gates, &metas);
             println!("{}", gate_report::terminal(&rows, outcome, baseline));
             write_gate_reports(&paths.dir, &rows, outcome, baseline);
+            let id = run.id().as_str().to_owned();
+            let verdicts: Vec<GateVerdict> = rows.iter().map(gate_report::Row::verdict).collect();
+            if let Err(e) = run.store_mut().record_gate(&id, baseline, &verdicts) {
+                eprintln!(
+                    "warning: the gate's verdicts are in regression.json but not in the store: {e}"
+                );
+            }
             Some(outcome)
         }
         None => None,
@@ -395,7 +414,7 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     // The results are saved whatever happens here; a report that cannot be
     // written is an error the user can retry with `edgebench report`.
     let mut input = report::report_input(run.id(), run.env(), run.results());
-    if let Err(warning) = report::add_trends(run.store(), &mut input) {
+    if let Err(warning) = report::add_history(run.store(), &mut input) {
         eprintln!("warning: {warning}");
     }
     let reports = report::write_reports(&paths.dir, &input, &matrix.select).with_context(|| {
@@ -438,7 +457,15 @@ struct Recorder<'a, 'c, F: Fn(&Cell, JobResult) -> JobResult> {
 }
 
 impl<F: Fn(&Cell, JobResult) -> JobResult> GateProgress for Recorder<'_, '_, F> {
-    fn started(&mut self, _device: &str, cell_id: &str, stage: u8) {
+    fn started(&mut self, device: &str, cell_id: &str, stage: u8) {
+        if let Some(base) = canaries::canary_of(cell_id) {
+            self.progress.message(&format!(
+                "A/A canary {} on {device}{}",
+                &base[..base.len().min(12)],
+                if stage == 2 { ": fresh blocks" } else { "" }
+            ));
+            return;
+        }
         if let Some(cell) = self.cells.get(cell_id) {
             if stage == 1 {
                 self.progress.start_cell(cell);

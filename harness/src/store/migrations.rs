@@ -115,6 +115,30 @@ CREATE TABLE tags (
 CREATE INDEX tags_by_run ON tags(run_id);
 ",
     },
+    Migration {
+        version: 5,
+        description: "the regression gate's verdicts per gated run",
+        sql: "
+CREATE TABLE gate_verdicts (
+    run_id         TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    baseline_run   TEXT NOT NULL,
+    cell_id        TEXT NOT NULL,
+    canary         INTEGER NOT NULL,
+    metric         TEXT NOT NULL,
+    verdict        TEXT NOT NULL,
+    change_pct     REAL,
+    ci_low_pct     REAL,
+    ci_high_pct    REAL,
+    p              REAL,
+    p_confirm      REAL,
+    blocks         INTEGER NOT NULL,
+    invalid_blocks INTEGER NOT NULL,
+    reason         TEXT,
+    PRIMARY KEY (run_id, cell_id, canary, metric)
+);
+CREATE INDEX gate_verdicts_by_cell ON gate_verdicts(cell_id);
+",
+    },
 ];
 
 /// The schema version this build creates and reads.

@@ -34,6 +34,7 @@ mod db_query;
 mod db_write;
 mod env;
 mod error;
+mod gate_verdicts;
 mod jsonl;
 mod metric;
 mod migrations;
@@ -58,6 +59,7 @@ pub use env::{
     CONTROLLER_VERSION, EnvInfo, GIT_REVISION, Resumption, RunStatus, host_facts, write_atomically,
 };
 pub use error::StoreError;
+pub use gate_verdicts::{GateVerdict, RunVerdict};
 pub use jsonl::{JsonlContents, TornTail};
 pub use metric::Metric;
 pub use migrations::{MIGRATIONS, Migration, SCHEMA_VERSION};

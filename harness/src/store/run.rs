@@ -289,6 +289,11 @@ impl RunStore {
         &self.store
     }
 
+    /// The database, to record more about the run (its gate verdicts).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// What [`open`](Self::open) (or a re-sync at [`finish`](Self::finish))
     /// had to repair in the database.
     pub fn resync_report(&self) -> SyncReport {
