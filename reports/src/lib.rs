@@ -9,9 +9,12 @@
 //! [`recommend`] picks a recipe per model and device under a [`Selection`],
 //! [`render_markdown`] writes `summary.md`, [`charts`] draws the SVG charts
 //! and [`render_html`] writes the self-contained `report.html` around them;
-//! [`render_json`] gives the same content to other tools.
+//! [`render_json`] gives the same content to other tools. When the run went
+//! through the regression gate, [`gate`] orders its verdicts for the
+//! renderers and pools the A/A canaries' false alarms.
 
 pub mod charts;
+pub mod gate;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -21,7 +24,7 @@ mod notes;
 pub mod recommend;
 pub mod table;
 
-pub use charts::{Chart, ChartBody, charts};
+pub use charts::{Chart, ChartBody, calibration_chart, charts};
 pub use html::{RenderError, render_html, render_html_with};
 pub use json::{REPORT_JSON_VERSION, render_json};
 pub use markdown::{escape_markdown, render_markdown, render_recommendation};

@@ -1,10 +1,12 @@
 //! `summary.md`: the comparison tables in GitHub Markdown, fit for a
-//! pull-request comment, with the recommendation and the cells that did not
-//! succeed. Every name and message from the results is escaped.
+//! pull-request comment, with the regression gate's verdict, the
+//! recommendation and the cells that did not succeed. Every name and
+//! message from the results is escaped.
 
 use std::fmt::Write;
 
-use crate::model::{ReportInput, Selection};
+use crate::gate::{change_text, confirmed_rows, counts_text, p_text};
+use crate::model::{GateSummary, ReportInput, Selection};
 use crate::notes::Notes;
 use crate::recommend::{Recommendation, recommend};
 use crate::table::{Table, build_tables};
@@ -74,6 +76,9 @@ pub fn render_markdown(input: &ReportInput, selection: &Selection) -> String {
         if total == 1 { "" } else { "s" },
         total - failed,
     );
+    if let Some(gate) = &input.gate {
+        render_gate(gate, &mut out);
+    }
     if total == 0 {
         out.push_str("\nNo cells in this run: nothing was measured.\n");
         return out;
@@ -92,6 +97,39 @@ pub fn render_markdown(input: &ReportInput, selection: &Selection) -> String {
     }
     render_failed(input, &mut out);
     out
+}
+
+/// The regression gate: baseline, outcome, counts and the confirmed
+/// regressions and improvements.
+fn render_gate(gate: &GateSummary, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n## Regression gate\n\nAgainst {}: **{}**. {}.\n",
+        escape_markdown(&gate.baseline),
+        escape_markdown(&gate.outcome),
+        escape_markdown(&counts_text(gate)),
+    );
+    let rows = confirmed_rows(gate);
+    if rows.is_empty() {
+        out.push_str("No confirmed regression or improvement.\n");
+        return;
+    }
+    out.push_str("| Device | Model | Recipe | Workload | Metric | Verdict | Change [CI] | p |\n");
+    out.push_str("|---|---|---|---|---|---|---:|---:|\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            escape_markdown(&r.device),
+            escape_markdown(&r.model),
+            escape_markdown(&r.recipe),
+            escape_markdown(&r.workload),
+            escape_markdown(&r.metric),
+            escape_markdown(&r.verdict),
+            change_text(r),
+            p_text(r.p),
+        );
+    }
 }
 
 /// One table with its heading and footnotes.

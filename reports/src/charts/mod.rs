@@ -5,11 +5,14 @@
 //! Pareto frontier, memory against size, the per-token latency
 //! distribution, and trends over earlier runs. A chart with nothing to draw
 //! is kept as [`ChartBody::Missing`] with the reason, so the report can say
-//! why. User text (model, device, recipe names) reaches the SVG only
-//! through plotters' text elements, which escape it.
+//! why. The regression gate's calibration has its own chart,
+//! [`calibration_chart`], shown beside the gate's verdicts. User text
+//! (model, device, recipe names) reaches the SVG only through plotters'
+//! text elements, which escape it.
 
 mod axis;
 mod bars;
+mod calibration;
 mod memory;
 mod pareto;
 pub mod style;
@@ -17,6 +20,8 @@ mod tokens;
 mod trend;
 
 use std::collections::HashSet;
+
+pub use calibration::{CALIBRATION_CHART_ID, calibration_chart};
 
 use edgebench_schema::Status;
 
@@ -123,6 +128,21 @@ fn slug(parts: &[&str]) -> String {
 /// The id part of a workload, e.g. `4t-32p-16g`.
 fn workload_slug(w: crate::model::WorkloadKey) -> String {
     format!("{}t-{}p-{}g", w.threads, w.prompt_tokens, w.gen_tokens)
+}
+
+/// A short label per run, given as `(started, run id)`: the date when it
+/// tells runs apart, else date and time, else the run id.
+pub(crate) fn run_labels(runs: &[(&str, &str)]) -> Vec<String> {
+    let pick = |f: &dyn Fn(&str) -> Option<String>| -> Option<Vec<String>> {
+        let labels: Vec<String> = runs.iter().map(|(s, _)| f(s)).collect::<Option<_>>()?;
+        let mut sorted = labels.clone();
+        sorted.sort();
+        sorted.dedup();
+        (sorted.len() == labels.len()).then_some(labels)
+    };
+    pick(&|s| s.get(..10).map(str::to_owned))
+        .or_else(|| pick(&|s| s.get(5..16).map(|t| t.replace('T', " "))))
+        .unwrap_or_else(|| runs.iter().map(|(_, id)| (*id).to_owned()).collect())
 }
 
 /// Appends `-2`, `-3`, ... to ids met before.

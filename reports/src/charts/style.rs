@@ -32,6 +32,15 @@ pub const FRONTIER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 /// Points and labels that another point beats on both axes.
 pub const MUTED: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
+/// Markers of runs where the regression gate confirmed a regression.
+pub const REGRESSED: RGBColor = RGBColor(0xC6, 0x28, 0x28);
+
+/// Markers of runs where the regression gate confirmed an improvement.
+pub const IMPROVED: RGBColor = RGBColor(0x1B, 0x8A, 0x3C);
+
+/// Reference lines: change points of a trend, nominal levels.
+pub const REFERENCE: RGBColor = RGBColor(0x70, 0x70, 0x70);
+
 /// Grid lines: light enough to read values across without competing
 /// with the data.
 pub const GRID: RGBColor = RGBColor(0xE3, 0xE6, 0xE9);
@@ -68,6 +77,18 @@ pub(crate) fn point_label(
     let mut style = font(12).pos(Pos::new(h, VPos::Top));
     style.color = colour.to_backend_color();
     Text::new(text.to_owned(), (dx, -14), style)
+}
+
+/// The corners of a triangle marker centred on `(x, y)`, `size` pixels
+/// from its centre to each corner, pointing down or up.
+pub(crate) fn triangle((x, y): (i32, i32), size: i32, down: bool) -> Vec<(i32, i32)> {
+    let (tip, base) = if down { (size, -size) } else { (-size, size) };
+    let half = size * 7 / 8;
+    vec![
+        (x - half, y + base * 3 / 5),
+        (x + half, y + base * 3 / 5),
+        (x, y + tip),
+    ]
 }
 
 /// A drawing error as text.

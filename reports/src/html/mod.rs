@@ -2,18 +2,21 @@
 //! little plain JavaScript for sorting and filtering tables) rendered
 //! through an askama template, which escapes every value by default. The
 //! only markup inserted unescaped is the charts' SVG, which plotters writes
-//! with every text escaped.
+//! with every text escaped. When the run went through the regression gate,
+//! a section shows its verdicts and the A/A canaries' calibration.
 
 mod all_cells;
+mod gate;
 mod view;
 
 use askama::Template;
 
-use crate::charts::{Chart, charts};
+use crate::charts::{Chart, calibration_chart, charts};
 use crate::model::{ReportInput, Selection};
 use crate::recommend::recommend;
 use crate::table::build_tables;
 pub use all_cells::ALL_CELLS_COLUMNS;
+use gate::GateView;
 use view::{ChartView, FailedView, GroupView, HeaderView};
 
 /// Why a report could not be rendered.
@@ -31,6 +34,7 @@ pub enum RenderError {
 struct ReportPage<'a> {
     title: String,
     header: HeaderView<'a>,
+    gate: Option<GateView>,
     failed: Vec<FailedView<'a>>,
     groups: Vec<GroupView>,
     charts: Vec<ChartView>,
@@ -48,7 +52,9 @@ pub fn render_html(input: &ReportInput, selection: &Selection) -> Result<String,
     render_html_with(input, selection, &charts(input))
 }
 
-/// As [`render_html`], with charts drawn by the caller.
+/// As [`render_html`], with charts drawn by the caller. The regression
+/// gate's calibration chart is not among them: it is drawn here, with the
+/// gate's section, from `input.calibration`.
 ///
 /// # Errors
 /// [`RenderError::Template`] when writing the page fails.
@@ -62,6 +68,10 @@ pub fn render_html_with(
     let page = ReportPage {
         title: format!("edgebench: {}", input.matrix_name),
         header: HeaderView::new(input, selection),
+        gate: input.gate.as_ref().map(|g| {
+            let chart = calibration_chart(&input.calibration);
+            GateView::new(g, &input.calibration, chart.as_ref())
+        }),
         failed: input.failed_cells().map(FailedView::new).collect(),
         groups: tables
             .into_iter()
