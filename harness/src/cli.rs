@@ -16,6 +16,7 @@ use crate::commands::models_quantize::{self, QuantizeArgs};
 use crate::commands::models_synth::{self, SynthArgs};
 use crate::commands::report::{self, ReportArgs};
 use crate::commands::run::{self, RunArgs};
+use crate::commands::runs_artifacts::{self, ArtifactsArgs};
 use crate::commands::runs_list::{self, ListArgs};
 use crate::commands::runs_tag::{self, TagArgs};
 use crate::commands::runs_untag::{self, UntagArgs};
@@ -111,6 +112,9 @@ pub enum RunsCommand {
     Tag(TagArgs),
     /// Remove a tag; the run stays.
     Untag(UntagArgs),
+    /// List or prune the artifact store: the agent binaries and recipe
+    /// files runs measured, kept so a baseline can run again.
+    Artifacts(ArtifactsArgs),
 }
 
 /// `edgebench models …`
@@ -187,6 +191,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Runs(RunsCommand::Tag(args)) => {
             runs_tag::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs(RunsCommand::Artifacts(args)) => {
+            runs_artifacts::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs(RunsCommand::Untag(args)) => {

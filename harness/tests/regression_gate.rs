@@ -70,13 +70,7 @@ const GATED: [&str; 8] = [
 
 /// The newest run directory holding a gate report.
 fn gate_json(dir: &Path) -> serde_json::Value {
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("runs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("regression.json").exists())
-        .collect();
-    runs.sort();
-    let run = runs.pop().expect("a gated run");
+    let run = newest_run(dir);
     let junit = std::fs::read_to_string(run.join("regression-junit.xml")).unwrap();
     let doc = roxmltree::Document::parse(&junit).expect("well-formed JUnit XML");
     let root = doc.root_element();
@@ -97,6 +91,17 @@ fn gate_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(run.join("regression.json")).unwrap()).unwrap()
 }
 
+/// The newest run directory holding a gate report.
+fn newest_run(dir: &Path) -> PathBuf {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("regression.json").exists())
+        .collect();
+    runs.sort();
+    runs.pop().expect("a gated run")
+}
+
 fn verdicts(json: &serde_json::Value) -> Vec<String> {
     json["rows"]
         .as_array()
@@ -108,15 +113,24 @@ fn verdicts(json: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn unchanged_artifacts_pass_and_a_slower_model_under_the_same_name_fails() {
-    let dir = workspace("aa", &matrix("tiny"));
+    let with_canary = |preset: &str| format!("{}\n[regression]\ncanaries = 1\n", matrix(preset));
+    let dir = workspace("aa", &with_canary("tiny"));
     let first = edgebench(&dir, &["run", "matrix.toml"]);
     assert!(first.status.success(), "{}", text(&first));
 
     let aa = edgebench(&dir, &GATED);
     assert_eq!(aa.status.code(), Some(0), "{}", text(&aa));
+    assert!(
+        String::from_utf8_lossy(&aa.stdout).contains("A/A canaries"),
+        "{}",
+        text(&aa)
+    );
     let json = gate_json(&dir);
     let rows = json["rows"].as_array().unwrap();
     assert!(!rows.is_empty());
+    // The one cell ran twice: against the baseline, and as its own canary.
+    let canaries = rows.iter().filter(|r| r["canary"] == true).count();
+    assert!(canaries > 0 && canaries < rows.len(), "{json}");
     assert!(
         rows.iter().all(|r| r["same_artifacts"] == true),
         "A/A: {json}"
@@ -130,12 +144,26 @@ fn unchanged_artifacts_pass_and_a_slower_model_under_the_same_name_fails() {
     // The nightly export behind the model's name changed: a model five
     // times the size is measured against the stored one, artifact against
     // artifact.
-    std::fs::write(dir.join("matrix.toml"), matrix("small")).unwrap();
+    std::fs::write(dir.join("matrix.toml"), with_canary("small")).unwrap();
     let slower = edgebench(&dir, &GATED);
     assert_eq!(slower.status.code(), Some(1), "{}", text(&slower));
     let json = gate_json(&dir);
     let rows = json["rows"].as_array().unwrap();
-    assert!(rows.iter().all(|r| r["same_artifacts"] == false));
+    // The canary runs the new artifacts against themselves: never failing.
+    let (canaries, cells): (Vec<_>, Vec<_>) = rows.iter().partition(|r| r["canary"] == true);
+    assert!(cells.iter().all(|r| r["same_artifacts"] == false));
+    assert!(canaries.iter().all(|r| r["same_artifacts"] == true));
+    assert!(!canaries.is_empty());
+    // The report shows the verdicts and both nights' canaries.
+    let newest = newest_run(&dir);
+    let html = std::fs::read_to_string(newest.join("report.html")).unwrap();
+    assert!(html.contains("Regression gate"), "gate section");
+    let calibration = html
+        .split("Gate calibration")
+        .nth(1)
+        .expect("a calibration part");
+    let nights = calibration.matches("<tr").count();
+    assert!(nights >= 3, "two nights and the total: {nights}");
     let decode = rows
         .iter()
         .find(|r| r["metric"] == "decode_tps_median")

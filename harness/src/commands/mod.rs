@@ -16,6 +16,7 @@ pub mod models_quantize;
 pub mod models_synth;
 pub mod report;
 pub mod run;
+pub mod runs_artifacts;
 pub mod runs_list;
 pub mod runs_tag;
 pub mod runs_untag;
