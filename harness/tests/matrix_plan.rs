@@ -304,7 +304,8 @@ fn the_example_matrices_pass_the_check() {
     let lab = load(&repo("matrices/lab-nightly.toml")).unwrap_or_else(|e| panic!("{}", e.render()));
     let names: Vec<&str> = lab.devices.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["pi5-a", "pi5-b", "orin-nano"]);
-    assert_eq!(Plan::new(&lab).planned_count(), 48);
+    assert_eq!(Plan::new(&lab).planned_count(), 12);
+    assert_eq!((lab.regression.blocks, lab.regression.canaries), (15, 2));
 }
 
 #[test]
