@@ -296,3 +296,59 @@ fn recipe_files_run_as_they_are_like_the_recipe_applied_at_load() {
     let only = json(&eval(&["--model", q4.path(), "--reference", "none"]));
     assert_eq!(only["ppl"], files["ppl"]);
 }
+
+#[test]
+fn generate_profile_splits_the_passes_by_op() {
+    let m = tiny("profile");
+    let base = [
+        "generate",
+        "--model",
+        m.path(),
+        "--recipe",
+        "q8_0",
+        "--prompt",
+        "The weather today",
+        "-n",
+        "6",
+        "--threads",
+        "2",
+    ];
+    let plain = json(&edgebench(&[&base[..], &["--json"]].concat()));
+    assert!(plain.get("profile").is_none(), "off unless asked: {plain}");
+    let v = json(&edgebench(&[&base[..], &["--json", "--profile"]].concat()));
+    // Profiling changes no token.
+    assert_eq!(v["tokens"], plain["tokens"]);
+    let decode = &v["profile"]["decode"];
+    assert_eq!(decode["forwards"], 5, "{v}");
+    let ops: Vec<&str> = decode["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["op"].as_str().unwrap())
+        .collect();
+    for op in [
+        "embedding",
+        "norms",
+        "activation quant",
+        "matmul q/k/v",
+        "attention",
+        "matmul gate/up",
+        "matmul down",
+        "output projection",
+    ] {
+        assert!(ops.contains(&op), "{op} in {ops:?}");
+    }
+    let share: f64 = decode["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["share_pct"].as_f64().unwrap())
+        .sum();
+    assert!(share > 0.0 && share <= 100.0 + 1e-6, "{share}");
+    let text_out = edgebench(&[&base[..], &["--profile"]].concat());
+    let err = stderr(&text_out);
+    assert!(
+        err.contains("prefill: 1 forward pass") && err.contains("GB/s"),
+        "{err}"
+    );
+}

@@ -10,6 +10,8 @@ use edgebench_kernels::generate::{self, GenerateOptions, Sampler, SamplerConfig,
 use edgebench_kernels::model::{KvType, Session, SessionOptions};
 use serde::Serialize;
 
+use super::generate_profile::ProfileReport;
+
 use super::loading::{self, default_threads};
 
 /// Element type of the KV cache.
@@ -84,6 +86,12 @@ pub struct GenerateArgs {
     /// Print one JSON object instead of the text and a summary.
     #[arg(long)]
     pub json: bool,
+    /// Time every forward pass per class of operation (embedding, norms,
+    /// activation quantization, each group of matrix products with its
+    /// weight GB/s, RoPE, attention, SwiGLU, residuals, output projection)
+    /// and print the prefill and decode tables (in the JSON with --json).
+    #[arg(long)]
+    pub profile: bool,
 }
 
 /// What `generate` reports; serialized as-is with `--json`.
@@ -114,6 +122,9 @@ pub struct GenerateReport {
     pub prefill_tps: f64,
     /// Generated tokens per second after the first (`null` for one token).
     pub decode_tps: Option<f64>,
+    /// With `--profile`: time per class of operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileReport>,
 }
 
 /// Runs `generate`.
@@ -127,7 +138,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(default_threads);
     let options = SessionOptions::new(ctx)
         .kv_type(args.kv.into())
-        .threads(threads);
+        .threads(threads)
+        .profile(args.profile);
     let mut session = Session::new(loaded.model.clone(), &options)
         .context("cannot set up the inference session")?;
     let sampler_config = SamplerConfig::with_temperature(args.temperature)
@@ -185,6 +197,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             .then(|| (generation.tokens.len() - 1) as f64 / decode_time),
         prompt_tokens: prompt,
         tokens: generation.tokens,
+        profile: session.profile().map(ProfileReport::of),
     };
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -214,6 +227,9 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
                 " (file as it is)"
             },
         );
+        if let Some(p) = &report.profile {
+            eprint!("{}", p.render());
+        }
     }
     out.flush()?;
     Ok(())

@@ -5,6 +5,7 @@ pub mod devices_check;
 pub mod devices_clean;
 pub mod eval;
 pub mod generate;
+pub mod generate_profile;
 pub mod history;
 pub mod history_output;
 pub mod loading;

@@ -2,10 +2,12 @@
 //! position, matrix driver and working buffers.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::attention::{AttnScratch, AttnShape, attention};
 use super::kv_cache::{KvCache, KvType};
 use super::norm::{add_bias_rows, add_into, rms_norm_rows, swiglu};
+use super::profile::{OpClass, PhaseProfile, Profile};
 use super::rope::Rope;
 use super::weights::Matrix;
 use super::{Model, ModelError};
@@ -31,6 +33,9 @@ pub struct SessionOptions {
     pub kv_type: KvType,
     /// Threads for matrix products and attention, the caller included.
     pub threads: usize,
+    /// Whether forward passes are timed per class of operation (see
+    /// [`Session::profile`]).
+    pub profile: bool,
 }
 
 impl SessionOptions {
@@ -40,7 +45,14 @@ impl SessionOptions {
             context,
             kv_type: KvType::F32,
             threads: 1,
+            profile: false,
         }
+    }
+
+    /// Times forward passes per class of operation.
+    pub fn profile(mut self, on: bool) -> Self {
+        self.profile = on;
+        self
     }
 
     /// Sets the KV cache element type.
@@ -93,6 +105,7 @@ pub struct Session {
     attn: AttnScratch,
     buf: Buffers,
     position: usize,
+    profile: Option<Profile>,
 }
 
 impl Session {
@@ -115,7 +128,8 @@ impl Session {
         let rope = Rope::new(c, model.rope_freqs.as_deref());
         let cache = KvCache::new(options.kv_type, c.n_layer, options.context, c.kv_dim());
         let attn = AttnScratch::new(c.n_head, options.context, c.head_dim);
-        let matmul = Matmul::new(options.threads).map_err(ModelError::from)?;
+        let mut matmul = Matmul::new(options.threads).map_err(ModelError::from)?;
+        matmul.time_activation_quant(options.profile);
         Ok(Session {
             model,
             matmul,
@@ -124,7 +138,21 @@ impl Session {
             attn,
             buf: Buffers::default(),
             position: 0,
+            profile: options.profile.then(Profile::default),
         })
+    }
+
+    /// Where the forward passes so far spent their time, when the session
+    /// was set up with [`SessionOptions::profile`].
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
+    }
+
+    /// Starts the profile over (when profiling).
+    pub fn reset_profile(&mut self) {
+        if let Some(p) = &mut self.profile {
+            *p = Profile::default();
+        }
     }
 
     /// The model.
@@ -223,11 +251,19 @@ impl Session {
         let cos = take(&mut b.cos, n * pairs);
         let sin = take(&mut b.sin, n * pairs);
         let mm = &mut self.matmul;
+        let started = self.profile.is_some().then(Instant::now);
+        let mut prof: Option<&mut PhaseProfile> = self.profile.as_mut().map(|p| p.phase_mut(n));
+        let prof = &mut prof;
 
-        for (&id, row) in tokens.iter().zip(x.chunks_exact_mut(e)) {
-            model.token_embd.row_into(id as usize, row)?;
-        }
-        self.rope.angles(pos0, n, cos, sin);
+        timed(prof, OpClass::Embedding, 0, || {
+            for (&id, row) in tokens.iter().zip(x.chunks_exact_mut(e)) {
+                model.token_embd.row_into(id as usize, row)?;
+            }
+            Ok::<(), ModelError>(())
+        })?;
+        timed(prof, OpClass::Rope, 0, || {
+            self.rope.angles(pos0, n, cos, sin)
+        });
         let shape = AttnShape {
             n_head: c.n_head,
             group: c.gqa_group(),
@@ -235,43 +271,57 @@ impl Session {
         };
 
         for (l, layer) in model.layers.iter().enumerate() {
-            rms_norm_rows(x, &layer.attn_norm, c.rms_eps, xn);
-            project(mm, &layer.wq, xn, n, q)?;
-            project(mm, &layer.wk, xn, n, k)?;
-            project(mm, &layer.wv, xn, n, v)?;
-            for (bias, out) in [
-                (&layer.bq, &mut *q),
-                (&layer.bk, &mut *k),
-                (&layer.bv, &mut *v),
-            ] {
-                if let Some(bias) = bias {
-                    add_bias_rows(out, bias);
-                }
+            timed(prof, OpClass::Norms, 0, || {
+                rms_norm_rows(x, &layer.attn_norm, c.rms_eps, xn);
+            });
+            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wq, xn, n, q)?;
+            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wk, xn, n, k)?;
+            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wv, xn, n, v)?;
+            if layer.bq.is_some() || layer.bk.is_some() || layer.bv.is_some() {
+                timed(prof, OpClass::MatmulQkv, 0, || {
+                    for (bias, out) in [
+                        (&layer.bq, &mut *q),
+                        (&layer.bk, &mut *k),
+                        (&layer.bv, &mut *v),
+                    ] {
+                        if let Some(bias) = bias {
+                            add_bias_rows(out, bias);
+                        }
+                    }
+                });
             }
-            self.rope.apply(q, c.n_head, cos, sin);
-            self.rope.apply(k, c.n_head_kv, cos, sin);
-            self.cache.write(l, pos0, k, v);
+            timed(prof, OpClass::Rope, 0, || {
+                self.rope.apply(q, c.n_head, cos, sin);
+                self.rope.apply(k, c.n_head_kv, cos, sin);
+            });
+            timed(prof, OpClass::KvWrite, 0, || {
+                self.cache.write(l, pos0, k, v)
+            });
             let (keys, values) = self.cache.layer(l, pos0 + n);
-            attention(
-                mm.pool_mut(),
-                shape,
-                q,
-                keys,
-                values,
-                pos0,
-                n,
-                &self.attn,
-                att,
-            );
-            project(mm, &layer.wo, att, n, proj)?;
-            add_into(x, proj);
+            timed(prof, OpClass::Attention, 0, || {
+                attention(
+                    mm.pool_mut(),
+                    shape,
+                    q,
+                    keys,
+                    values,
+                    pos0,
+                    n,
+                    &self.attn,
+                    att,
+                );
+            });
+            project_timed(prof, OpClass::MatmulAttnOut, mm, &layer.wo, att, n, proj)?;
+            timed(prof, OpClass::Residuals, 0, || add_into(x, proj));
 
-            rms_norm_rows(x, &layer.ffn_norm, c.rms_eps, xn);
-            project(mm, &layer.gate, xn, n, gate)?;
-            project(mm, &layer.up, xn, n, up)?;
-            swiglu(gate, up);
-            project(mm, &layer.down, gate, n, proj)?;
-            add_into(x, proj);
+            timed(prof, OpClass::Norms, 0, || {
+                rms_norm_rows(x, &layer.ffn_norm, c.rms_eps, xn);
+            });
+            project_timed(prof, OpClass::MatmulGateUp, mm, &layer.gate, xn, n, gate)?;
+            project_timed(prof, OpClass::MatmulGateUp, mm, &layer.up, xn, n, up)?;
+            timed(prof, OpClass::Swiglu, 0, || swiglu(gate, up));
+            project_timed(prof, OpClass::MatmulDown, mm, &layer.down, gate, n, proj)?;
+            timed(prof, OpClass::Residuals, 0, || add_into(x, proj));
         }
 
         let rows = match logits {
@@ -280,12 +330,58 @@ impl Session {
         };
         let last = &x[(n - rows) * e..];
         let xn = &mut xn[..rows * e];
-        rms_norm_rows(last, &model.output_norm, c.rms_eps, xn);
+        timed(prof, OpClass::Norms, 0, || {
+            rms_norm_rows(last, &model.output_norm, c.rms_eps, xn);
+        });
         let out = take(&mut b.logits, rows * c.n_vocab);
-        project(mm, model.output_matrix(), xn, rows, out)?;
+        let output = model.output_matrix();
+        project_timed(prof, OpClass::OutputProjection, mm, output, xn, rows, out)?;
+        if let (Some(p), Some(started)) = (prof.as_mut(), started) {
+            p.forward_done(n, started.elapsed());
+        }
         self.position = pos0 + n;
         Ok(out)
     }
+}
+
+/// Runs `f`, adding its time to `op` of `profile` when profiling.
+fn timed<T>(
+    profile: &mut Option<&mut PhaseProfile>,
+    op: OpClass,
+    weight_bytes: u64,
+    f: impl FnOnce() -> T,
+) -> T {
+    let Some(p) = profile else { return f() };
+    let start = Instant::now();
+    let out = f();
+    p.add(op, start.elapsed(), weight_bytes);
+    out
+}
+
+/// [`project`], its time split between `op` (with the weight bytes it
+/// read) and the quantization of its activations when profiling.
+fn project_timed(
+    profile: &mut Option<&mut PhaseProfile>,
+    op: OpClass,
+    mm: &mut Matmul,
+    w: &Matrix,
+    x: &[f32],
+    n: usize,
+    y: &mut [f32],
+) -> Result<(), ModelError> {
+    let Some(p) = profile else {
+        return project(mm, w, x, n, y);
+    };
+    let bytes = w.view()?.data().len() as u64;
+    let start = Instant::now();
+    project(mm, w, x, n, y)?;
+    let total = start.elapsed();
+    let quant = mm.take_activation_quant_time().unwrap_or_default();
+    p.add(op, total.saturating_sub(quant), bytes);
+    if !quant.is_zero() {
+        p.add(OpClass::ActivationQuant, quant, 0);
+    }
+    Ok(())
 }
 
 /// `y = W·x` for `n` rows: matrix-vector for one, matrix-matrix for more.

@@ -17,6 +17,7 @@ use super::{DotKernels, Isa, OpsError, TILE_BATCH, TILE_ROWS, WeightMatrix};
 use crate::quant::{BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_0, quantize_q8_1};
 use bytemuck::Zeroable;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 /// Output rows per group: the pool's column tiles are whole groups.
 const GROUP: usize = 16;
@@ -33,6 +34,8 @@ pub struct Matmul {
     pool: ThreadPool,
     q8_0: Vec<BlockQ8_0>,
     q8_1: Vec<BlockQ8_1>,
+    /// Time spent quantizing activations since last taken, when timed.
+    act_quant: Option<Duration>,
 }
 
 impl Matmul {
@@ -61,7 +64,19 @@ impl Matmul {
             pool: ThreadPool::new(threads)?,
             q8_0: Vec::new(),
             q8_1: Vec::new(),
+            act_quant: None,
         })
+    }
+
+    /// Times the quantization of activations from now on (or stops).
+    pub fn time_activation_quant(&mut self, on: bool) {
+        self.act_quant = on.then_some(Duration::ZERO);
+    }
+
+    /// The time spent quantizing activations since the last call, when
+    /// timed (see [`time_activation_quant`](Self::time_activation_quant)).
+    pub fn take_activation_quant_time(&mut self) -> Option<Duration> {
+        self.act_quant.as_mut().map(std::mem::take)
     }
 
     /// The instruction-set level of the kernels in use.
@@ -151,9 +166,13 @@ impl Matmul {
                 output.fill(data, w.row_bytes(), x, cols, kernel);
             }
             GgmlType::Q8_0 | GgmlType::Q4_0 => {
+                let start = self.act_quant.is_some().then(Instant::now);
                 let act = scratch(&mut self.q8_0, n * nb);
                 for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
                     quantize_q8_0(xr, ar);
+                }
+                if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
+                    *t += start.elapsed();
                 }
                 if w.dtype() == GgmlType::Q8_0 {
                     output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q8_0_tile);
@@ -162,9 +181,13 @@ impl Matmul {
                 }
             }
             GgmlType::Q4_1 => {
+                let start = self.act_quant.is_some().then(Instant::now);
                 let act = scratch(&mut self.q8_1, n * nb);
                 for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
                     quantize_q8_1(xr, ar);
+                }
+                if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
+                    *t += start.elapsed();
                 }
                 output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q4_1_tile);
             }
