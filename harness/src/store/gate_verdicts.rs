@@ -2,7 +2,7 @@
 //! `gate_verdicts` table: what the reports mark on trend charts, and the
 //! A/A canaries' false alarms night after night.
 
-use rusqlite::{TransactionBehavior, params, params_from_iter};
+use rusqlite::{params, params_from_iter};
 use serde::Serialize;
 
 use super::db::Store;
@@ -92,23 +92,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = sql_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        let known: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
-                [run_id],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        if !known {
-            return Err(StoreError::RunNotInStore {
-                run_id: run_id.to_owned(),
-                path: self.path.clone(),
-            });
-        }
+        let tx = self.run_transaction(run_id)?;
         tx.execute("DELETE FROM gate_verdicts WHERE run_id = ?1", [run_id])
             .map_err(&err)?;
         {

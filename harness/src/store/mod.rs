@@ -89,3 +89,36 @@ pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '
         source,
     }
 }
+
+impl Store {
+    /// An immediate transaction about run `run_id`, which the database must
+    /// hold.
+    ///
+    /// # Errors
+    /// [`StoreError::RunNotInStore`], [`StoreError::Sqlite`].
+    pub(crate) fn run_transaction(
+        &mut self,
+        run_id: &str,
+    ) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        let path = self.path.clone();
+        let err = sql_err(&path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let known: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
+                [run_id],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        if !known {
+            return Err(StoreError::RunNotInStore {
+                run_id: run_id.to_owned(),
+                path: path.clone(),
+            });
+        }
+        Ok(tx)
+    }
+}

@@ -2,7 +2,7 @@
 //! table. A name points to one run; tagging a name again moves it, as
 //! `git tag -f` does. Removing a run removes its tags.
 
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::clock::UtcTime;
@@ -88,23 +88,7 @@ impl Store {
         check_tag_name(name)?;
         let path = self.path.clone();
         let err = sql_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        let known: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
-                [run_id],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        if !known {
-            return Err(StoreError::RunNotInStore {
-                run_id: run_id.to_owned(),
-                path: self.path.clone(),
-            });
-        }
+        let tx = self.run_transaction(run_id)?;
         let before: Option<String> = tx
             .query_row("SELECT run_id FROM tags WHERE name = ?1", [name], |r| {
                 r.get(0)
