@@ -158,12 +158,17 @@ fn unchanged_artifacts_pass_and_a_slower_model_under_the_same_name_fails() {
     let newest = newest_run(&dir);
     let html = std::fs::read_to_string(newest.join("report.html")).unwrap();
     assert!(html.contains("Regression gate"), "gate section");
-    let calibration = html
-        .split("Gate calibration")
+    let nights = html
+        .split("id=\"calibration-nights\"")
         .nth(1)
-        .expect("a calibration part");
-    let nights = calibration.matches("<tr").count();
-    assert!(nights >= 3, "two nights and the total: {nights}");
+        .and_then(|t| t.split("<tbody>").nth(1))
+        .and_then(|t| t.split("</tbody>").next())
+        .expect("a calibration table");
+    assert_eq!(
+        nights.matches("<tr>").count(),
+        2,
+        "one row per gated night: {nights}"
+    );
     let decode = rows
         .iter()
         .find(|r| r["metric"] == "decode_tps_median")

@@ -3,8 +3,11 @@
 //! prunes the rest; a baseline whose files were pruned is reported not
 //! comparable, by name, never a crash.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use support::{edgebench_in as edgebench, text};
 
 fn matrix(preset: &str) -> String {
     format!(
@@ -28,22 +31,6 @@ min_seconds = 0.0
 idle_seconds = 0.0
 meter = "none"
 "#
-    )
-}
-
-fn edgebench(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgebench"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
     )
 }
 

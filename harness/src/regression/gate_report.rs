@@ -74,6 +74,12 @@ impl Row {
     }
 }
 
+/// Whether the gate decided on a cell-metric with this verdict label: it
+/// was neither inconclusive nor not comparable.
+pub fn decided(verdict: &str) -> bool {
+    matches!(verdict, "REGRESSED" | "SUSPECT" | "IMPROVED" | "UNCHANGED")
+}
+
 /// What the A/A canaries of a run said.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CanaryTally {
@@ -92,15 +98,20 @@ impl CanaryTally {
     pub fn of(rows: &[Row]) -> Self {
         let mut t = CanaryTally::default();
         for r in rows.iter().filter(|r| r.canary) {
-            match r.verdict.as_str() {
-                "REGRESSED" => t.false_regressions += 1,
-                "IMPROVED" => t.false_improvements += 1,
-                "SUSPECT" | "UNCHANGED" => {}
-                _ => continue,
-            }
-            t.compared += 1;
+            t.count(&r.verdict);
         }
         t
+    }
+
+    /// Counts one canary verdict (by its label); inconclusive and not
+    /// comparable ones are not decided and do not count.
+    pub fn count(&mut self, verdict: &str) {
+        if !decided(verdict) {
+            return;
+        }
+        self.compared += 1;
+        self.false_regressions += usize::from(verdict == "REGRESSED");
+        self.false_improvements += usize::from(verdict == "IMPROVED");
     }
 
     /// `A/A canaries: 28 cell-metrics, 0 false regressions, 1 false

@@ -11,12 +11,11 @@ use edgebench_reports::{
 };
 
 use crate::regression::change_points::{self, Config};
+use crate::regression::gate_report::{CanaryTally, decided};
 use crate::store::{Metric, RunVerdict, Store, StoreError};
 
 /// The verdict of a confirmed regression.
 const REGRESSED: &str = "REGRESSED";
-/// The verdict of an improvement.
-const IMPROVED: &str = "IMPROVED";
 
 /// This run's gate verdicts, named by the run's cells; `None` when the run
 /// was not compared with a baseline.
@@ -79,12 +78,6 @@ fn outcome(rows: &[GateRow]) -> &'static str {
     }
 }
 
-/// Whether the gate decided on a cell-metric (it was neither
-/// inconclusive nor not comparable).
-fn decided(verdict: &str) -> bool {
-    matches!(verdict, "REGRESSED" | "SUSPECT" | "IMPROVED" | "UNCHANGED")
-}
-
 /// The A/A canaries of every gated run of the matrix up to this one,
 /// counted per run, oldest first.
 ///
@@ -97,28 +90,25 @@ pub fn calibration(store: &Store, input: &ReportInput) -> Result<Vec<CanaryNight
 
 /// The canary verdicts counted per run, in the order given.
 pub fn tally(verdicts: &[RunVerdict]) -> Vec<CanaryNight> {
-    let mut out: Vec<CanaryNight> = Vec::new();
+    let mut nights: Vec<(&RunVerdict, CanaryTally)> = Vec::new();
     for r in verdicts.iter().filter(|r| r.verdict.canary) {
-        if out.last().is_none_or(|n| n.run_id != r.run_id) {
-            out.push(CanaryNight {
-                run_id: r.run_id.clone(),
-                started: r.started.clone(),
-                compared: 0,
-                false_regressions: 0,
-                false_improvements: 0,
-            });
+        if nights.last().is_none_or(|(n, _)| n.run_id != r.run_id) {
+            nights.push((r, CanaryTally::default()));
         }
-        let Some(night) = out.last_mut() else {
-            continue;
-        };
-        let v = r.verdict.verdict.as_str();
-        if decided(v) {
-            night.compared += 1;
-            night.false_regressions += usize::from(v == REGRESSED);
-            night.false_improvements += usize::from(v == IMPROVED);
+        if let Some((_, t)) = nights.last_mut() {
+            t.count(&r.verdict.verdict);
         }
     }
-    out
+    nights
+        .into_iter()
+        .map(|(r, t)| CanaryNight {
+            run_id: r.run_id.clone(),
+            started: r.started.clone(),
+            compared: t.compared,
+            false_regressions: t.false_regressions,
+            false_improvements: t.false_improvements,
+        })
+        .collect()
 }
 
 /// The store metric a trend line follows.

@@ -14,6 +14,15 @@ pub fn edgebench(args: &[&str]) -> Output {
         .expect("run the edgebench binary")
 }
 
+/// Runs `edgebench` with `args` in directory `dir` and waits for it.
+pub fn edgebench_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edgebench"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run the edgebench binary")
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
