@@ -3,7 +3,7 @@
 //! against a naive f64 reference on the dequantized weights.
 
 use bytemuck::Zeroable;
-use edgebench_kernels::ops::{DotKernels, Isa, Matmul, OpsError, WeightMatrix};
+use edgebench_kernels::ops::{DotKernels, Isa, Matmul, OpsError, Product, WeightMatrix};
 use edgebench_kernels::quant::{
     BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, dequantize_q4_0, dequantize_q8_0,
     quantize_q4_0, quantize_q4_1, quantize_q8_0, quantize_q8_1,
@@ -202,6 +202,98 @@ fn matvec_and_matmul_match_the_reference() {
             }
         }
     }
+}
+
+#[test]
+fn products_of_one_input_equal_their_own_products() {
+    // Q, K and V of a layer (or gate and up) share one quantized input and
+    // one parallel call; each output must be what its own call gives, for
+    // mixed formats (Q8_0 and Q4_0 share Q8_0 activations, Q4_1 takes Q8_1,
+    // floats take the input as it is) and batches above and below the
+    // parallel quantization threshold.
+    let mut rng = StdRng::seed_from_u64(9);
+    let cols = 320;
+    let sets: [&[(GgmlType, usize)]; 3] = [
+        &[
+            (GgmlType::Q8_0, 33),
+            (GgmlType::Q4_0, 17),
+            (GgmlType::Q4_0, 17),
+        ],
+        &[(GgmlType::Q4_1, 50), (GgmlType::F16, 3)],
+        &[
+            (GgmlType::Q8_0, 129),
+            (GgmlType::F32, 16),
+            (GgmlType::Q4_1, 2),
+            (GgmlType::BF16, 1),
+        ],
+    ];
+    for set in sets {
+        let bytes: Vec<Vec<u8>> = set
+            .iter()
+            .map(|&(t, rows)| encode(t, &random(&mut rng, rows * cols)))
+            .collect();
+        let ws: Vec<WeightMatrix<'_>> = set
+            .iter()
+            .zip(&bytes)
+            .map(|(&(t, rows), b)| WeightMatrix::new(t, rows, cols, b).unwrap())
+            .collect();
+        for n in [1, 4, 40] {
+            let x = random(&mut rng, n * cols);
+            for m in &mut drivers() {
+                let mut ys: Vec<Vec<f32>> =
+                    ws.iter().map(|w| vec![f32::NAN; n * w.rows()]).collect();
+                let mut products: Vec<Product<'_, '_>> = ws
+                    .iter()
+                    .zip(&mut ys)
+                    .map(|(w, y)| Product::new(w, y))
+                    .collect();
+                m.matmul_each(&x, n, &mut products).unwrap();
+                for (w, y) in ws.iter().zip(&ys) {
+                    let mut alone = vec![f32::NAN; n * w.rows()];
+                    m.matmul(w, &x, n, &mut alone).unwrap();
+                    assert_eq!(
+                        y,
+                        &alone,
+                        "{} {}x{cols} n={n} {} threads={}",
+                        w.dtype(),
+                        w.rows(),
+                        m.isa(),
+                        m.threads()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_product_fails_the_call_before_anything_is_written() {
+    let mut rng = StdRng::seed_from_u64(10);
+    let a = encode(GgmlType::Q8_0, &random(&mut rng, 4 * 64));
+    let w = WeightMatrix::new(GgmlType::Q8_0, 4, 64, &a).unwrap();
+    let b = encode(GgmlType::Q8_0, &random(&mut rng, 4 * 32));
+    let narrow = WeightMatrix::new(GgmlType::Q8_0, 4, 32, &b).unwrap();
+    let mut m = Matmul::new(2).unwrap();
+    let (mut y0, mut y1) = (vec![7.0; 4], vec![7.0; 4]);
+    let e = m
+        .matmul_each(
+            &random(&mut rng, 64),
+            1,
+            &mut [Product::new(&w, &mut y0), Product::new(&narrow, &mut y1)],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OpsError::ActivationLength {
+                cols: 32,
+                actual: 64,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!((y0, y1), (vec![7.0; 4], vec![7.0; 4]));
 }
 
 #[test]

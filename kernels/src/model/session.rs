@@ -11,7 +11,7 @@ use super::profile::{OpClass, PhaseProfile, Profile};
 use super::rope::Rope;
 use super::weights::Matrix;
 use super::{Model, ModelError};
-use crate::ops::Matmul;
+use crate::ops::{Matmul, Product, WeightMatrix};
 
 /// Which logits [`Session::forward`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,9 +274,12 @@ impl Session {
             timed(prof, OpClass::Norms, 0, || {
                 rms_norm_rows(x, &layer.attn_norm, c.rms_eps, xn);
             });
-            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wq, xn, n, q)?;
-            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wk, xn, n, k)?;
-            project_timed(prof, OpClass::MatmulQkv, mm, &layer.wv, xn, n, v)?;
+            let qkv = [
+                (&layer.wq, &mut *q),
+                (&layer.wk, &mut *k),
+                (&layer.wv, &mut *v),
+            ];
+            project_timed(prof, OpClass::MatmulQkv, mm, qkv, xn, n)?;
             if layer.bq.is_some() || layer.bk.is_some() || layer.bv.is_some() {
                 timed(prof, OpClass::MatmulQkv, 0, || {
                     for (bias, out) in [
@@ -311,16 +314,30 @@ impl Session {
                     att,
                 );
             });
-            project_timed(prof, OpClass::MatmulAttnOut, mm, &layer.wo, att, n, proj)?;
+            project_timed(
+                prof,
+                OpClass::MatmulAttnOut,
+                mm,
+                [(&layer.wo, &mut *proj)],
+                att,
+                n,
+            )?;
             timed(prof, OpClass::Residuals, 0, || add_into(x, proj));
 
             timed(prof, OpClass::Norms, 0, || {
                 rms_norm_rows(x, &layer.ffn_norm, c.rms_eps, xn);
             });
-            project_timed(prof, OpClass::MatmulGateUp, mm, &layer.gate, xn, n, gate)?;
-            project_timed(prof, OpClass::MatmulGateUp, mm, &layer.up, xn, n, up)?;
+            let gate_up = [(&layer.gate, &mut *gate), (&layer.up, &mut *up)];
+            project_timed(prof, OpClass::MatmulGateUp, mm, gate_up, xn, n)?;
             timed(prof, OpClass::Swiglu, 0, || swiglu(gate, up));
-            project_timed(prof, OpClass::MatmulDown, mm, &layer.down, gate, n, proj)?;
+            project_timed(
+                prof,
+                OpClass::MatmulDown,
+                mm,
+                [(&layer.down, &mut *proj)],
+                gate,
+                n,
+            )?;
             timed(prof, OpClass::Residuals, 0, || add_into(x, proj));
         }
 
@@ -335,7 +352,14 @@ impl Session {
         });
         let out = take(&mut b.logits, rows * c.n_vocab);
         let output = model.output_matrix();
-        project_timed(prof, OpClass::OutputProjection, mm, output, xn, rows, out)?;
+        project_timed(
+            prof,
+            OpClass::OutputProjection,
+            mm,
+            [(output, out)],
+            xn,
+            rows,
+        )?;
         if let (Some(p), Some(started)) = (prof.as_mut(), started) {
             p.forward_done(n, started.elapsed());
         }
@@ -360,21 +384,23 @@ fn timed<T>(
 
 /// [`project`], its time split between `op` (with the weight bytes it
 /// read) and the quantization of its activations when profiling.
-fn project_timed(
+fn project_timed<const N: usize>(
     profile: &mut Option<&mut PhaseProfile>,
     op: OpClass,
     mm: &mut Matmul,
-    w: &Matrix,
+    products: [(&Matrix, &mut [f32]); N],
     x: &[f32],
     n: usize,
-    y: &mut [f32],
 ) -> Result<(), ModelError> {
     let Some(p) = profile else {
-        return project(mm, w, x, n, y);
+        return project(mm, products, x, n);
     };
-    let bytes = w.view()?.data().len() as u64;
+    let mut bytes = 0;
+    for (w, _) in &products {
+        bytes += w.view()?.data().len() as u64;
+    }
     let start = Instant::now();
-    project(mm, w, x, n, y)?;
+    project(mm, products, x, n)?;
     let total = start.elapsed();
     let quant = mm.take_activation_quant_time().unwrap_or_default();
     p.add(op, total.saturating_sub(quant), bytes);
@@ -384,20 +410,27 @@ fn project_timed(
     Ok(())
 }
 
-/// `y = W·x` for `n` rows: matrix-vector for one, matrix-matrix for more.
-fn project(
+/// `yⱼ = Wⱼ·x` for `n` rows and each `(Wⱼ, yⱼ)` of `products`, the input
+/// quantized once for all of them.
+fn project<const N: usize>(
     mm: &mut Matmul,
-    w: &Matrix,
+    products: [(&Matrix, &mut [f32]); N],
     x: &[f32],
     n: usize,
-    y: &mut [f32],
 ) -> Result<(), ModelError> {
-    debug_assert_eq!(y.len(), n * w.rows());
-    let w = w.view()?;
-    if n == 1 {
-        mm.matvec(&w, x, y)?;
-    } else {
-        mm.matmul(&w, x, n, y)?;
-    }
+    let views: [WeightMatrix<'_>; N] = {
+        let mut views = [None; N];
+        for (view, (w, _)) in views.iter_mut().zip(&products) {
+            *view = Some(w.view()?);
+        }
+        views.map(|v| v.expect("every view was set"))
+    };
+    let mut products = {
+        let mut ys = products.map(|(_, y)| Some(y));
+        std::array::from_fn::<_, N, _>(|j| {
+            Product::new(&views[j], ys[j].take().expect("each output once"))
+        })
+    };
+    mm.matmul_each(x, n, &mut products)?;
     Ok(())
 }

@@ -36,11 +36,6 @@ impl Matrix {
         )?)
     }
 
-    /// Output rows.
-    pub(crate) fn rows(&self) -> usize {
-        self.rows
-    }
-
     /// Dequantizes row `r` of the token embedding into `out` (`cols` values).
     pub(crate) fn row_into(&self, r: usize, out: &mut [f32]) -> Result<(), ModelError> {
         let dtype = self.tensor.dtype();

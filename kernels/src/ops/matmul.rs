@@ -2,9 +2,10 @@
 //! persistent [`ThreadPool`] with a chosen kernel table.
 //!
 //! Quantized weights multiply quantized activations: the activations are
-//! quantized once per call (Q8_0 for Q8_0 and Q4_0 weights, Q8_1 for Q4_1)
-//! into a scratch buffer the driver keeps, so steady-state calls do not
-//! allocate. Work is split over output rows in tiles of whole 16-row groups,
+//! quantized once per call (Q8_0 for Q8_0 and Q4_0 weights, Q8_1 for Q4_1),
+//! however many matrices the call multiplies them with, into a scratch
+//! buffer the driver keeps, so steady-state calls allocate nothing beyond
+//! a few plan entries. Work is split over output rows in tiles of whole 16-row groups,
 //! one thread per tile at a time. Inside a tile, the table's tile kernels
 //! compute [`TILE_ROWS`] weight rows × up to [`TILE_BATCH`] activation rows
 //! at once, with each group of weight rows read from memory once per pass
@@ -12,9 +13,12 @@
 //! loop with a batch of one, so each output row of a product is computed
 //! exactly the same way whatever the batch.
 
-use super::pool::{ColumnTile, ThreadPool};
-use super::{DotKernels, Isa, OpsError, TILE_BATCH, TILE_ROWS, WeightMatrix};
-use crate::quant::{BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_0, quantize_q8_1};
+use super::pool::{ColumnTile, MAX_OUTPUTS, ThreadPool, TiledOutput};
+use super::{
+    DotKernels, FloatTile, Isa, OpsError, Q4_0Tile, Q4_1Tile, Q8_0Tile, TILE_BATCH, TILE_ROWS,
+    WeightMatrix,
+};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_1};
 use bytemuck::Zeroable;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -26,6 +30,8 @@ const TILES_PER_THREAD: usize = 4;
 /// Bytes of (quantized) activations multiplied with a weight tile per pass:
 /// they stay in L2 while each group of weight rows streams through L1.
 const PASS_BYTES: usize = 128 << 10;
+/// Input values from which activations are quantized in parallel.
+const PARALLEL_QUANTIZE: usize = 8 << 10;
 
 /// A kernel table, a thread pool and activation scratch space.
 #[derive(Debug)]
@@ -123,115 +129,241 @@ impl Matmul {
         n: usize,
         y: &mut [f32],
     ) -> Result<(), OpsError> {
-        let (rows, cols) = (w.rows(), w.cols());
-        let expected = n.saturating_mul(cols);
-        if x.len() != expected {
-            return Err(OpsError::ActivationLength {
-                batch: n,
-                cols,
-                expected,
-                actual: x.len(),
-            });
+        self.matmul_each(x, n, &mut [Product::new(w, y)])
+    }
+
+    /// `Yⱼ = X · Wⱼᵀ` for several matrices of the same input (the query,
+    /// key and value projections of a layer; its gate and up projections):
+    /// `x` holds `n` rows of the matrices' common `cols()`, each product's
+    /// `y` receives `n` rows of its matrix's `rows()`. The input is
+    /// quantized once for all of them (in parallel for a batch) and their
+    /// tiles share one parallel call. Each output equals that product's own
+    /// [`matmul`](Self::matmul).
+    ///
+    /// # Errors
+    /// [`OpsError::ActivationLength`], [`OpsError::OutputLength`] or
+    /// [`OpsError::UnsupportedType`], before anything is computed.
+    ///
+    /// # Panics
+    /// With more than [`MAX_OUTPUTS`] products.
+    pub fn matmul_each(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        products: &mut [Product<'_, '_>],
+    ) -> Result<(), OpsError> {
+        assert!(
+            products.len() <= MAX_OUTPUTS,
+            "more than {MAX_OUTPUTS} products"
+        );
+        for p in products.iter() {
+            p.check(x.len(), n)?;
         }
-        let expected = n.saturating_mul(rows);
-        if y.len() != expected {
-            return Err(OpsError::OutputLength {
-                batch: n,
-                rows,
-                expected,
-                actual: y.len(),
-            });
-        }
-        if n == 0 {
+        if n == 0 || products.is_empty() {
             return Ok(());
         }
-        let per_tile = rows.div_ceil(self.pool.threads() * TILES_PER_THREAD);
-        let output = Output {
-            pool: &mut self.pool,
-            y,
-            n,
-            rows,
-            tile: per_tile.next_multiple_of(GROUP),
-        };
-        let k = self.kernels;
-        let data = w.data();
+        let cols = products[0].w.cols();
         let nb = cols / QK;
-        match w.dtype() {
-            GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => {
-                let kernel = match w.dtype() {
-                    GgmlType::F32 => k.f32_tile,
-                    GgmlType::F16 => k.f16_tile,
-                    _ => k.bf16_tile,
-                };
-                output.fill(data, w.row_bytes(), x, cols, kernel);
-            }
-            GgmlType::Q8_0 | GgmlType::Q4_0 => {
-                let start = self.act_quant.is_some().then(Instant::now);
-                let act = scratch(&mut self.q8_0, n * nb);
-                for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
-                    quantize_q8_0(xr, ar);
-                }
-                if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
-                    *t += start.elapsed();
-                }
-                if w.dtype() == GgmlType::Q8_0 {
-                    output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q8_0_tile);
-                } else {
-                    output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q4_0_tile);
-                }
-            }
-            GgmlType::Q4_1 => {
-                let start = self.act_quant.is_some().then(Instant::now);
-                let act = scratch(&mut self.q8_1, n * nb);
-                for (xr, ar) in x.chunks_exact(cols).zip(act.chunks_exact_mut(nb)) {
-                    quantize_q8_1(xr, ar);
-                }
-                if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
-                    *t += start.elapsed();
-                }
-                output.fill(bytemuck::cast_slice(data), nb, act, nb, k.q4_1_tile);
-            }
-            dtype => return Err(OpsError::UnsupportedType { dtype }),
+        let needs = |f: fn(GgmlType) -> bool| products.iter().any(|p| f(p.w.dtype()));
+        let (q8_0, q8_1) = (
+            needs(|t| matches!(t, GgmlType::Q8_0 | GgmlType::Q4_0)),
+            needs(|t| t == GgmlType::Q4_1),
+        );
+        let start = (self.act_quant.is_some() && (q8_0 || q8_1)).then(Instant::now);
+        if q8_0 {
+            let act = scratch(&mut self.q8_0, n * nb);
+            quantize_rows(&mut self.pool, x, cols, act, self.kernels.quantize_q8_0);
         }
+        if q8_1 {
+            let act = scratch(&mut self.q8_1, n * nb);
+            quantize_rows(&mut self.pool, x, cols, act, quantize_q8_1);
+        }
+        if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
+            *t += start.elapsed();
+        }
+        let acts = Activations {
+            f32: x,
+            q8_0: self.q8_0.get(..n * nb).unwrap_or_default(),
+            q8_1: self.q8_1.get(..n * nb).unwrap_or_default(),
+        };
+        let threads = self.pool.threads();
+        let plans: [Option<Plan<'_>>; MAX_OUTPUTS] =
+            std::array::from_fn(|j| products.get(j).map(|p| Plan::new(p.w, &self.kernels)));
+        let outputs = products.iter_mut().map(|p| TiledOutput {
+            cols: p.w.rows(),
+            tile_cols: plan_tile(p.w.rows(), threads),
+            out: &mut *p.y,
+            rows: n,
+        });
+        self.pool.for_each_column_tile_of(outputs, &|j, mut t| {
+            if let Some(plan) = &plans[j] {
+                plan.fill(&mut t, n, &acts);
+            }
+        });
         Ok(())
     }
 }
 
-/// One product's output (`n` rows of `rows` values) and the pool that
-/// fills it in column tiles of `tile` weight rows.
-struct Output<'a> {
-    pool: &'a mut ThreadPool,
-    y: &'a mut [f32],
-    n: usize,
-    rows: usize,
-    tile: usize,
+/// One product of [`Matmul::matmul_each`]: a weight matrix and the buffer
+/// its output rows go to.
+#[derive(Debug)]
+pub struct Product<'w, 'y> {
+    w: &'w WeightMatrix<'w>,
+    y: &'y mut [f32],
 }
 
-impl Output<'_> {
-    /// Fills the output with a tile kernel: weight rows are `w_row`
-    /// elements of `w`, activation rows `k` elements of `x`, and `k` is the
-    /// row length the kernel is given.
-    fn fill<W: Sync, X: Sync>(
-        self,
-        w: &[W],
-        w_row: usize,
-        x: &[X],
-        k: usize,
-        kernel: fn(&[W], &[X], usize, &mut [f32]),
-    ) {
-        let (n, pass) = (self.n, pass_rows(k * size_of::<X>()));
-        let (rows, tile) = (self.rows, self.tile);
-        self.pool
-            .for_each_column_tile(self.y, n, rows, tile, &|mut t| {
-                tile_loop(&mut t, n, pass, |r, i, out| {
-                    let (wr, xi) = (
-                        &w[r.start * w_row..r.end * w_row],
-                        &x[i.start * k..i.end * k],
-                    );
-                    kernel(wr, xi, k, out)
-                })
-            });
+impl<'w, 'y> Product<'w, 'y> {
+    /// `y = W · x` rows into `y`.
+    pub fn new(w: &'w WeightMatrix<'w>, y: &'y mut [f32]) -> Self {
+        Product { w, y }
     }
+
+    /// Checks the lengths of a product of `n` rows of `x_len / n` values,
+    /// and that the matrix's format has kernels.
+    fn check(&self, x_len: usize, n: usize) -> Result<(), OpsError> {
+        let (rows, cols) = (self.w.rows(), self.w.cols());
+        let expected = n.saturating_mul(cols);
+        if x_len != expected {
+            return Err(OpsError::ActivationLength {
+                batch: n,
+                cols,
+                expected,
+                actual: x_len,
+            });
+        }
+        let expected = n.saturating_mul(rows);
+        if self.y.len() != expected {
+            return Err(OpsError::OutputLength {
+                batch: n,
+                rows,
+                expected,
+                actual: self.y.len(),
+            });
+        }
+        match self.w.dtype() {
+            GgmlType::F32
+            | GgmlType::F16
+            | GgmlType::BF16
+            | GgmlType::Q8_0
+            | GgmlType::Q4_0
+            | GgmlType::Q4_1 => Ok(()),
+            dtype => Err(OpsError::UnsupportedType { dtype }),
+        }
+    }
+}
+
+/// A call's input in every form a kernel takes: f32 rows and, when some
+/// product needs them, their Q8_0 and Q8_1 quantizations.
+struct Activations<'a> {
+    f32: &'a [f32],
+    q8_0: &'a [BlockQ8_0],
+    q8_1: &'a [BlockQ8_1],
+}
+
+/// How one product is computed: its weights and the tile kernel of their
+/// format.
+struct Plan<'a> {
+    kernel: PlanKernel<'a>,
+    /// Elements of a weight row (floats) or blocks of a row (quantized).
+    k: usize,
+}
+
+enum PlanKernel<'a> {
+    Float(&'a [u8], usize, FloatTile),
+    Q8_0(&'a [BlockQ8_0], Q8_0Tile),
+    Q4_0(&'a [BlockQ4_0], Q4_0Tile),
+    Q4_1(&'a [BlockQ4_1], Q4_1Tile),
+}
+
+impl<'a> Plan<'a> {
+    /// The plan of `w` (of a format [`Product::check`] accepted).
+    fn new(w: &WeightMatrix<'a>, k: &DotKernels) -> Self {
+        let data = w.data();
+        let (kernel, len) = match w.dtype() {
+            GgmlType::F32 => (PlanKernel::Float(data, w.row_bytes(), k.f32_tile), w.cols()),
+            GgmlType::F16 => (PlanKernel::Float(data, w.row_bytes(), k.f16_tile), w.cols()),
+            GgmlType::BF16 => (
+                PlanKernel::Float(data, w.row_bytes(), k.bf16_tile),
+                w.cols(),
+            ),
+            GgmlType::Q8_0 => (
+                PlanKernel::Q8_0(bytemuck::cast_slice(data), k.q8_0_tile),
+                w.cols() / QK,
+            ),
+            GgmlType::Q4_0 => (
+                PlanKernel::Q4_0(bytemuck::cast_slice(data), k.q4_0_tile),
+                w.cols() / QK,
+            ),
+            _ => (
+                PlanKernel::Q4_1(bytemuck::cast_slice(data), k.q4_1_tile),
+                w.cols() / QK,
+            ),
+        };
+        Plan { kernel, k: len }
+    }
+
+    /// Fills one column tile of the output (`n` activation rows).
+    fn fill(&self, t: &mut ColumnTile<'_, f32>, n: usize, x: &Activations<'_>) {
+        let k = self.k;
+        match self.kernel {
+            PlanKernel::Float(w, row, kernel) => fill_tile(t, n, w, row, x.f32, k, kernel),
+            PlanKernel::Q8_0(w, kernel) => fill_tile(t, n, w, k, x.q8_0, k, kernel),
+            PlanKernel::Q4_0(w, kernel) => fill_tile(t, n, w, k, x.q8_0, k, kernel),
+            PlanKernel::Q4_1(w, kernel) => fill_tile(t, n, w, k, x.q8_1, k, kernel),
+        }
+    }
+}
+
+/// Output rows per column tile of a matrix of `rows` rows: whole groups,
+/// [`TILES_PER_THREAD`] tiles per thread.
+fn plan_tile(rows: usize, threads: usize) -> usize {
+    rows.div_ceil(threads * TILES_PER_THREAD)
+        .next_multiple_of(GROUP)
+}
+
+/// Fills a column tile with a tile kernel: weight rows are `w_row`
+/// elements of `w`, activation rows `k` elements of `x`, and `k` is the
+/// row length the kernel is given.
+fn fill_tile<W, X>(
+    t: &mut ColumnTile<'_, f32>,
+    n: usize,
+    w: &[W],
+    w_row: usize,
+    x: &[X],
+    k: usize,
+    kernel: fn(&[W], &[X], usize, &mut [f32]),
+) {
+    let pass = pass_rows(k * size_of::<X>());
+    tile_loop(t, n, pass, |r, i, out| {
+        let (wr, xi) = (
+            &w[r.start * w_row..r.end * w_row],
+            &x[i.start * k..i.end * k],
+        );
+        kernel(wr, xi, k, out)
+    })
+}
+
+/// Quantizes the rows of `x` (each `cols` values) into `out` with
+/// `quantize`: on the calling thread for a few rows, in parallel over
+/// groups of rows for a batch.
+fn quantize_rows<B: Send>(
+    pool: &mut ThreadPool,
+    x: &[f32],
+    cols: usize,
+    out: &mut [B],
+    quantize: fn(&[f32], &mut [B]),
+) {
+    let n = x.len() / cols;
+    if x.len() < PARALLEL_QUANTIZE || pool.threads() == 1 {
+        quantize(x, out);
+        return;
+    }
+    let nb = cols / QK;
+    let rows_per_chunk = n.div_ceil(pool.threads() * TILES_PER_THREAD);
+    pool.for_each_column_tile(out, 1, n * nb, rows_per_chunk * nb, &|mut t| {
+        let (start, width) = (t.start(), t.width());
+        quantize(&x[start * QK..(start + width) * QK], t.row_mut(0));
+    });
 }
 
 /// Activation rows per pass over a tile's weights: as many as fit in

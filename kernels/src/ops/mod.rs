@@ -18,10 +18,10 @@ mod x86;
 
 pub use error::OpsError;
 pub use isa::Isa;
-pub use matmul::Matmul;
+pub use matmul::{Matmul, Product};
 pub use pool::ThreadPool;
 pub use table::{
     DotKernels, FloatDot, FloatTile, Q4_0Dot, Q4_0Tile, Q4_1Dot, Q4_1Tile, Q8_0Dot, Q8_0Tile,
-    TILE_BATCH, TILE_ROWS,
+    QuantizeQ8_0, TILE_BATCH, TILE_ROWS,
 };
 pub use weights::WeightMatrix;

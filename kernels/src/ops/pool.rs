@@ -247,12 +247,45 @@ impl ThreadPool {
         tile_cols: usize,
         f: &(dyn Fn(ColumnTile<'_, T>) + Sync),
     ) {
-        assert_eq!(out.len(), rows * cols, "output is not rows × cols");
-        assert!(tile_cols > 0, "tile width must be positive");
-        let base = SendPtr(out.as_mut_ptr());
-        let n_tiles = cols.div_ceil(tile_cols);
-        self.run(n_tiles, &|t| {
-            let start = t * tile_cols;
+        let output = TiledOutput {
+            out,
+            rows,
+            cols,
+            tile_cols,
+        };
+        self.for_each_column_tile_of([output], &|_, tile| f(tile));
+    }
+
+    /// [`for_each_column_tile`](Self::for_each_column_tile) over several
+    /// outputs (at most [`MAX_OUTPUTS`]) in one parallel call: `f(j, tile)`
+    /// runs for every column tile of the `j`-th output.
+    ///
+    /// # Panics
+    /// If there are more than [`MAX_OUTPUTS`] outputs, an output's length
+    /// is not its `rows × cols` or a `tile_cols` is 0, and re-raises a
+    /// panic of `f`.
+    pub fn for_each_column_tile_of<'a, T: Send + 'a>(
+        &mut self,
+        outputs: impl IntoIterator<Item = TiledOutput<'a, T>>,
+        f: &(dyn Fn(usize, ColumnTile<'_, T>) + Sync),
+    ) {
+        let mut shapes = [(SendPtr(std::ptr::null_mut()), 0, 0, 1); MAX_OUTPUTS];
+        // Tiles before output j, and the total after the last.
+        let mut first_tile = [0usize; MAX_OUTPUTS + 1];
+        let mut count = 0;
+        for o in outputs {
+            assert!(count < MAX_OUTPUTS, "more than {MAX_OUTPUTS} outputs");
+            assert_eq!(o.out.len(), o.rows * o.cols, "output is not rows × cols");
+            assert!(o.tile_cols > 0, "tile width must be positive");
+            shapes[count] = (SendPtr(o.out.as_mut_ptr()), o.rows, o.cols, o.tile_cols);
+            first_tile[count + 1] = first_tile[count] + o.cols.div_ceil(o.tile_cols);
+            count += 1;
+        }
+        let first_tile = &first_tile[..=count];
+        self.run(first_tile[count], &|i| {
+            let j = first_tile.partition_point(|&t| t <= i) - 1;
+            let (base, rows, cols, tile_cols) = shapes[j];
+            let start = (i - first_tile[j]) * tile_cols;
             let tile = ColumnTile {
                 base: base.get(),
                 stride: cols,
@@ -261,9 +294,26 @@ impl ThreadPool {
                 rows,
                 _out: PhantomData,
             };
-            f(tile)
+            f(j, tile)
         });
     }
+}
+
+/// Most outputs one [`ThreadPool::for_each_column_tile_of`] call takes.
+pub const MAX_OUTPUTS: usize = 4;
+
+/// One output of [`ThreadPool::for_each_column_tile_of`]: a row-major
+/// `rows × cols` matrix split into column tiles of `tile_cols`.
+#[derive(Debug)]
+pub struct TiledOutput<'a, T> {
+    /// The matrix, `rows × cols` values.
+    pub out: &'a mut [T],
+    /// Its rows.
+    pub rows: usize,
+    /// Its columns.
+    pub cols: usize,
+    /// Columns per tile (the last tile may be narrower).
+    pub tile_cols: usize,
 }
 
 impl Drop for ThreadPool {

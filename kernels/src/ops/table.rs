@@ -14,6 +14,10 @@ pub type Q4_0Dot = fn(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32;
 /// Dot product of a Q4_1 weight row with Q8_1 activations.
 pub type Q4_1Dot = fn(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32;
 
+/// Quantizes activations (`out.len() * 32` values) into Q8_0 blocks,
+/// bit-identical to [`quantize_q8_0`](crate::quant::quantize_q8_0).
+pub type QuantizeQ8_0 = fn(x: &[f32], out: &mut [BlockQ8_0]);
+
 /// Most weight rows one tile kernel call takes.
 pub const TILE_ROWS: usize = 4;
 /// Most activation rows one tile kernel call takes.
@@ -71,6 +75,8 @@ pub struct DotKernels {
     pub q4_0_tile: Q4_0Tile,
     /// Tiles of Q4_1 weights × Q8_1 activations.
     pub q4_1_tile: Q4_1Tile,
+    /// Activations into Q8_0 (for Q8_0 and Q4_0 weights).
+    pub quantize_q8_0: QuantizeQ8_0,
 }
 
 impl DotKernels {
@@ -89,6 +95,7 @@ impl DotKernels {
         q8_0_tile: scalar::tile_q8_0,
         q4_0_tile: scalar::tile_q4_0,
         q4_1_tile: scalar::tile_q4_1,
+        quantize_q8_0: crate::quant::quantize_q8_0,
     };
 
     /// The kernels for `isa`, or `None` when this CPU cannot run it.

@@ -28,6 +28,7 @@ pub use k_quants::{dequantize_q4_k, dequantize_q5_k, dequantize_q6_k, scale_min_
 pub use q4_0::{dequantize_q4_0, quantize_q4_0};
 pub use q4_1::{dequantize_q4_1, quantize_q4_1};
 pub use q8::{dequantize_q8_0, quantize_q8_0, quantize_q8_1};
+pub(crate) use q8::{q8_0_scales, quantize_q8_0_block};
 
 /// ggml's `roundf`: round half away from zero.
 #[inline]

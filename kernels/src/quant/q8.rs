@@ -18,14 +18,28 @@ fn block_amax(xb: &[f32]) -> f32 {
 pub fn quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
     for (xb, yb) in x.chunks_exact(QK).zip(out.iter_mut()) {
-        let amax = block_amax(xb);
-        let d = amax / 127.0;
-        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-        yb.d = F16Bytes::from_f32(d);
-        for (q, v) in yb.qs.iter_mut().zip(xb) {
-            *q = round_half_away(v * id) as i8;
-        }
+        quantize_q8_0_block(xb, yb);
     }
+}
+
+/// One block of [`quantize_q8_0`]: the reference the SIMD quantizers fall
+/// back to for blocks holding a NaN or an infinity.
+#[inline]
+pub(crate) fn quantize_q8_0_block(xb: &[f32], yb: &mut BlockQ8_0) {
+    let (d, id) = q8_0_scales(block_amax(xb));
+    yb.d = d;
+    for (q, v) in yb.qs.iter_mut().zip(xb) {
+        *q = round_half_away(v * id) as i8;
+    }
+}
+
+/// The scale of a Q8_0 block whose largest magnitude is `amax`,
+/// and its inverse, exactly as [`quantize_q8_0`] computes them.
+#[inline]
+pub(crate) fn q8_0_scales(amax: f32) -> (F16Bytes, f32) {
+    let d = amax / 127.0;
+    let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+    (F16Bytes::from_f32(d), id)
 }
 
 /// Quantizes `x` into Q8_1 blocks (Q8_0 plus `s = d * sum(qs)`), exactly as

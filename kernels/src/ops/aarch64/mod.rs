@@ -6,6 +6,7 @@
 //! The wrappers are private to this module so they cannot be reached any
 //! other way.
 
+mod act_quant;
 mod asm;
 mod float;
 mod quant;
@@ -13,7 +14,7 @@ mod tile;
 
 use super::scalar::{tile as tile_by_rows, tile_shape};
 use super::{DotKernels, Isa};
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, QK};
 use quant::{Sdot, Widening};
 
 /// The kernel table for an aarch64 level, or `None` when this CPU lacks it.
@@ -41,6 +42,7 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
         q8_0_tile: q8_0_neon_tile,
         q4_0_tile: q4_0_neon_tile,
         q4_1_tile: q4_1_neon_tile,
+        quantize_q8_0: quantize_q8_0_neon,
         ..DotKernels::SCALAR
     };
     match isa {
@@ -76,6 +78,12 @@ fn f16_neon(w: &[u8], x: &[f32]) -> f32 {
 fn bf16_neon(w: &[u8], x: &[f32]) -> f32 {
     // SAFETY: NEON is available (see above).
     unsafe { float::dot_bf16(w, x) }
+}
+
+fn quantize_q8_0_neon(x: &[f32], out: &mut [BlockQ8_0]) {
+    assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
+    // SAFETY: NEON is available (see above).
+    unsafe { act_quant::quantize_q8_0(x, out) }
 }
 
 fn q8_0_neon(w: &[BlockQ8_0], x: &[BlockQ8_0]) -> f32 {

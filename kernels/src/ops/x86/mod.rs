@@ -5,6 +5,7 @@
 //! [`DotKernels`] table after [`Isa::is_available`] confirmed the features
 //! (see `table.rs`), which is what makes calling them sound.
 
+mod avx2_act_quant;
 mod avx2_float;
 mod avx2_quant;
 mod avx2_tile;
@@ -13,7 +14,7 @@ mod avx512;
 
 use super::scalar::tile_shape;
 use super::{DotKernels, Isa};
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, QK};
 
 /// The kernel table for an x86 level the CPU has been checked to support.
 pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
@@ -43,6 +44,7 @@ const AVX2: DotKernels = DotKernels {
     q8_0_tile: avx2_q8_0_tile,
     q4_0_tile: avx2_q4_0_tile,
     q4_1_tile: avx2_q4_1_tile,
+    quantize_q8_0: avx2_quantize_q8_0,
     ..DotKernels::SCALAR
 };
 
@@ -81,6 +83,13 @@ const AVX512_VNNI: DotKernels = DotKernels {
     q4_1_tile: avx512vnni_q4_1_tile,
     ..AVX512
 };
+
+fn avx2_quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
+    assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
+    // SAFETY: reachable only through a table built for a level
+    // `Isa::is_available` confirmed, which implies AVX2.
+    unsafe { avx2_act_quant::quantize_q8_0(x, out) }
+}
 
 /// Declares a safe wrapper around a `#[target_feature]` kernel that asserts
 /// the length contract first.
