@@ -55,8 +55,16 @@ fn profiling_changes_no_logit_and_counts_every_op() {
             // Quantized weights quantize their activations once per
             // distinct input (QKV, attention out, gate/up, down, output);
             // f32 ones do not.
-            let quantized = if dtype == GgmlType::F32 { 0 } else { 4 * layers + 1 };
-            assert_eq!(per_pass(OpClass::ActivationQuant), quantized, "{arch} {dtype}");
+            let quantized = if dtype == GgmlType::F32 {
+                0
+            } else {
+                4 * layers + 1
+            };
+            assert_eq!(
+                per_pass(OpClass::ActivationQuant),
+                quantized,
+                "{arch} {dtype}"
+            );
             let rows = d.rows();
             let share: f64 = rows.iter().map(|r| r.share).sum();
             assert!(share > 0.0 && share <= 1.0 + 1e-9, "{share}");

@@ -103,7 +103,7 @@ fn column_tiles_cover_the_matrix_once() {
             let mut out = vec![0usize; rows * cols];
             pool.for_each_column_tile(&mut out, rows, cols, tile, &|mut t| {
                 assert!(t.width() <= tile && t.start() % tile == 0);
-                for r in 0..t.rows() {
+                for r in t.row_range() {
                     let start = t.start();
                     for (j, v) in t.row_mut(r).iter_mut().enumerate() {
                         *v += r * cols + start + j + 1;
@@ -112,6 +112,34 @@ fn column_tiles_cover_the_matrix_once() {
             });
             let want: Vec<usize> = (1..=rows * cols).collect();
             assert_eq!(out, want, "rows {rows} cols {cols} tile {tile}");
+        }
+    }
+}
+
+#[test]
+fn blocks_cover_the_matrix_once() {
+    for threads in [1, 2, 3] {
+        let mut pool = ThreadPool::new(threads).unwrap();
+        for (rows, cols, tr, tc) in [
+            (1, 1, 1, 1),
+            (7, 17, 3, 4),
+            (16, 64, 16, 64),
+            (9, 33, 4, 40),
+        ] {
+            let mut out = vec![0usize; rows * cols];
+            pool.for_each_block(&mut out, (rows, cols), (tr, tc), &|mut t| {
+                let r = t.row_range();
+                assert!(t.width() <= tc && t.start() % tc == 0);
+                assert!(r.len() <= tr && r.start % tr == 0 && r.end <= rows);
+                let start = t.start();
+                for r in r {
+                    for (j, v) in t.row_mut(r).iter_mut().enumerate() {
+                        *v += r * cols + start + j + 1;
+                    }
+                }
+            });
+            let want: Vec<usize> = (1..=rows * cols).collect();
+            assert_eq!(out, want, "{rows}x{cols} in {tr}x{tc}");
         }
     }
 }

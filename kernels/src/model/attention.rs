@@ -1,10 +1,16 @@
-//! Causal grouped-query attention over the KV cache, one task per query head
-//! on the matrix driver's thread pool.
+//! Causal grouped-query attention over the KV cache on the matrix driver's
+//! thread pool: one task per query head and block of query rows, the
+//! blocks of the last rows (which see the most positions) first. Scores
+//! and the value-weighted sum go through the kernel table's float dots and
+//! axpys, which read f16 cache rows directly.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, TryLockError};
 
 use super::kv_cache::Rows;
-use crate::ops::ThreadPool;
+use crate::ops::{DotKernels, ThreadPool};
+
+/// Query rows per task in a batch (prefill).
+const QUERY_BLOCK: usize = 16;
 
 /// Head counts and widths of one attention call.
 #[derive(Debug, Clone, Copy)]
@@ -17,30 +23,35 @@ pub(crate) struct AttnShape {
     pub(crate) head_dim: usize,
 }
 
-/// Per-head working memory, allocated once for the context length.
+/// Score buffers for the tasks running at once, allocated once for the
+/// context length: a task takes any free one.
 #[derive(Debug)]
 pub(crate) struct AttnScratch {
-    heads: Vec<Mutex<HeadScratch>>,
-}
-
-#[derive(Debug)]
-struct HeadScratch {
-    scores: Vec<f32>,
-    row: Vec<f32>,
+    slots: Vec<Mutex<Vec<f32>>>,
 }
 
 impl AttnScratch {
-    /// Room for `n_head` heads attending over `context` positions.
-    pub(crate) fn new(n_head: usize, context: usize, head_dim: usize) -> Self {
-        let heads = (0..n_head)
-            .map(|_| {
-                Mutex::new(HeadScratch {
-                    scores: vec![0.0; context],
-                    row: vec![0.0; head_dim],
-                })
-            })
+    /// Room for `threads` tasks attending over `context` positions.
+    pub(crate) fn new(threads: usize, context: usize) -> Self {
+        let slots = (0..threads.max(1))
+            .map(|_| Mutex::new(vec![0.0; context]))
             .collect();
-        AttnScratch { heads }
+        AttnScratch { slots }
+    }
+
+    /// Runs `f` with a free score buffer. Each of the pool's threads runs
+    /// one task at a time, so with a slot per thread one is always free.
+    fn with_scores<T>(&self, f: impl FnOnce(&mut [f32]) -> T) -> T {
+        loop {
+            for slot in &self.slots {
+                match slot.try_lock() {
+                    Ok(mut s) => return f(&mut s),
+                    Err(TryLockError::Poisoned(p)) => return f(&mut p.into_inner()),
+                    Err(TryLockError::WouldBlock) => {}
+                }
+            }
+            std::hint::spin_loop();
+        }
     }
 }
 
@@ -51,6 +62,7 @@ impl AttnScratch {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn attention(
     pool: &mut ThreadPool,
+    kernels: &DotKernels,
     shape: AttnShape,
     q: &[f32],
     keys: Rows<'_>,
@@ -68,78 +80,43 @@ pub(crate) fn attention(
     let q_dim = n_head * hd;
     let kv_dim = n_head / group * hd;
     let scale = 1.0 / (hd as f32).sqrt();
-    pool.for_each_column_tile(out, n, q_dim, hd, &|mut tile| {
+    let (dot, axpy) = match keys {
+        Rows::F32(_) => (kernels.f32, kernels.axpy_f32),
+        Rows::F16(_) => (kernels.f16, kernels.axpy_f16),
+    };
+    pool.for_each_block(out, (n, q_dim), (QUERY_BLOCK, hd), &|mut tile| {
         let h = tile.start() / hd;
         let kv_off = (h / group) * hd;
-        let mut guard = scratch.heads[h]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let HeadScratch { scores, row } = &mut *guard;
-        for t in 0..n {
-            let qh = &q[t * q_dim + h * hd..][..hd];
-            let n_ctx = pos0 + t + 1;
-            let scores = &mut scores[..n_ctx];
-            let mut max = f32::NEG_INFINITY;
-            for (p, s) in scores.iter_mut().enumerate() {
-                *s = dot(qh, keys.get(p * kv_dim + kv_off, row)) * scale;
-                max = max.max(*s);
+        scratch.with_scores(|scores| {
+            for t in tile.row_range() {
+                let qh = &q[t * q_dim + h * hd..][..hd];
+                let n_ctx = pos0 + t + 1;
+                let scores = &mut scores[..n_ctx];
+                let mut max = f32::NEG_INFINITY;
+                for (p, s) in scores.iter_mut().enumerate() {
+                    *s = dot(keys.bytes(p * kv_dim + kv_off, hd), qh) * scale;
+                    max = max.max(*s);
+                }
+                let mut sum = 0.0f32;
+                for s in scores.iter_mut() {
+                    *s = (*s - max).exp();
+                    sum += *s;
+                }
+                let o = tile.row_mut(t);
+                o.fill(0.0);
+                for (p, &w) in scores.iter().enumerate() {
+                    axpy(w, values.bytes(p * kv_dim + kv_off, hd), o);
+                }
+                let inv = 1.0 / sum;
+                o.iter_mut().for_each(|v| *v *= inv);
             }
-            let mut sum = 0.0f32;
-            for s in scores.iter_mut() {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
-            let o = tile.row_mut(t);
-            o.fill(0.0);
-            for (p, &w) in scores.iter().enumerate() {
-                axpy(w, values.get(p * kv_dim + kv_off, row), o);
-            }
-            let inv = 1.0 / sum;
-            o.iter_mut().for_each(|v| *v *= inv);
-        }
+        })
     });
-}
-
-/// Dot product with eight independent partial sums (vectorisable).
-#[inline]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ac.zip(bc) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// `y += a · x`.
-#[inline]
-fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += a * x;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot_matches_a_plain_sum_for_every_tail_length() {
-        for n in 0..20 {
-            let a: Vec<f32> = (0..n).map(|i| i as f32 - 3.0).collect();
-            let b: Vec<f32> = (0..n).map(|i| 0.5 * i as f32).collect();
-            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert_eq!(dot(&a, &b), plain, "n = {n}");
-        }
-    }
 
     #[test]
     fn a_single_position_returns_its_value() {
@@ -149,12 +126,13 @@ mod tests {
             head_dim: 2,
         };
         let mut pool = ThreadPool::new(1).unwrap();
-        let scratch = AttnScratch::new(2, 4, 2);
+        let scratch = AttnScratch::new(1, 4);
         let (k, v) = ([1.0, 2.0], [3.0, -4.0]);
         let mut out = [0.0; 4];
         let q = [0.5, 0.5, -1.0, 7.0];
         attention(
             &mut pool,
+            DotKernels::best(),
             shape,
             &q,
             Rows::F32(&k),

@@ -64,17 +64,13 @@ pub(crate) enum Rows<'a> {
 }
 
 impl Rows<'_> {
-    /// Writes elements `start .. start + out.len()` into `out` as f32;
-    /// borrows them instead when the cache is f32.
+    /// Elements `start .. start + len` as raw little-endian bytes, as the
+    /// kernel table's float dots and axpys take them.
     #[inline]
-    pub(crate) fn get<'b>(&'b self, start: usize, out: &'b mut [f32]) -> &'b [f32] {
-        let end = start + out.len();
+    pub(crate) fn bytes(&self, start: usize, len: usize) -> &[u8] {
         match self {
-            Rows::F32(s) => &s[start..end],
-            Rows::F16(s) => {
-                s[start..end].convert_to_f32_slice(out);
-                out
-            }
+            Rows::F32(s) => bytemuck::cast_slice(&s[start..start + len]),
+            Rows::F16(s) => bytemuck::cast_slice(&s[start..start + len]),
         }
     }
 }

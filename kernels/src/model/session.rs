@@ -127,9 +127,9 @@ impl Session {
         }
         let rope = Rope::new(c, model.rope_freqs.as_deref());
         let cache = KvCache::new(options.kv_type, c.n_layer, options.context, c.kv_dim());
-        let attn = AttnScratch::new(c.n_head, options.context, c.head_dim);
         let mut matmul = Matmul::new(options.threads).map_err(ModelError::from)?;
         matmul.time_activation_quant(options.profile);
+        let attn = AttnScratch::new(matmul.threads(), options.context);
         Ok(Session {
             model,
             matmul,
@@ -301,9 +301,11 @@ impl Session {
                 self.cache.write(l, pos0, k, v)
             });
             let (keys, values) = self.cache.layer(l, pos0 + n);
+            let kernels = *mm.kernels();
             timed(prof, OpClass::Attention, 0, || {
                 attention(
                     mm.pool_mut(),
+                    &kernels,
                     shape,
                     q,
                     keys,

@@ -85,6 +85,11 @@ impl Matmul {
         self.act_quant.as_mut().map(std::mem::take)
     }
 
+    /// The kernel table in use (for other kernels run between products).
+    pub fn kernels(&self) -> &DotKernels {
+        &self.kernels
+    }
+
     /// The instruction-set level of the kernels in use.
     pub fn isa(&self) -> Isa {
         self.kernels.isa

@@ -291,10 +291,47 @@ impl ThreadPool {
                 stride: cols,
                 start,
                 width: tile_cols.min(cols - start),
-                rows,
+                row_range: 0..rows,
                 _out: PhantomData,
             };
             f(j, tile)
+        });
+    }
+
+    /// Splits the row-major `rows × cols` matrix `out` into blocks of
+    /// `tile_rows × tile_cols` (those at the edges may be smaller) and runs
+    /// `f` on each in parallel, the blocks of the last rows first (where
+    /// causal attention puts the most work).
+    ///
+    /// # Panics
+    /// If `out.len() != rows * cols` or a tile dimension is 0, and
+    /// re-raises a panic of `f`.
+    pub fn for_each_block<T: Send>(
+        &mut self,
+        out: &mut [T],
+        (rows, cols): (usize, usize),
+        (tile_rows, tile_cols): (usize, usize),
+        f: &(dyn Fn(ColumnTile<'_, T>) + Sync),
+    ) {
+        assert_eq!(out.len(), rows * cols, "output is not rows × cols");
+        assert!(
+            tile_rows > 0 && tile_cols > 0,
+            "tile sides must be positive"
+        );
+        let base = SendPtr(out.as_mut_ptr());
+        let (row_tiles, col_tiles) = (rows.div_ceil(tile_rows), cols.div_ceil(tile_cols));
+        self.run(row_tiles * col_tiles, &|i| {
+            let (rt, ct) = (row_tiles - 1 - i / col_tiles, i % col_tiles);
+            let (r0, start) = (rt * tile_rows, ct * tile_cols);
+            let tile = ColumnTile {
+                base: base.get(),
+                stride: cols,
+                start,
+                width: tile_cols.min(cols - start),
+                row_range: r0..(r0 + tile_rows).min(rows),
+                _out: PhantomData,
+            };
+            f(tile)
         });
     }
 }
@@ -362,7 +399,8 @@ pub struct ColumnTile<'a, T> {
     stride: usize,
     start: usize,
     width: usize,
-    rows: usize,
+    /// The rows this tile may write: `0..rows` unless split by rows too.
+    row_range: std::ops::Range<usize>,
     _out: PhantomData<&'a mut [T]>,
 }
 
@@ -377,17 +415,22 @@ impl<T> ColumnTile<'_, T> {
         self.width
     }
 
-    /// Rows of the matrix.
-    pub fn rows(&self) -> usize {
-        self.rows
+    /// The rows of the matrix this tile covers (all of them unless the
+    /// tiles split rows too, see [`ThreadPool::for_each_block`]).
+    pub fn row_range(&self) -> std::ops::Range<usize> {
+        self.row_range.clone()
     }
 
     /// This tile's part of row `r`.
     ///
     /// # Panics
-    /// If `r >= self.rows()`.
+    /// If `r` is outside [`row_range`](Self::row_range).
     pub fn row_mut(&mut self, r: usize) -> &mut [T] {
-        assert!(r < self.rows, "row {r} out of {} rows", self.rows);
+        assert!(
+            self.row_range.contains(&r),
+            "row {r} outside the tile's rows {:?}",
+            self.row_range
+        );
         // SAFETY: `base` points at a live `rows × stride` buffer borrowed
         // mutably for the tile's lifetime; this tile's column range is
         // inside the row and disjoint from every other tile's, and `&mut

@@ -31,6 +31,22 @@ pub fn dot_bf16(w: &[u8], x: &[f32]) -> f32 {
         .sum()
 }
 
+/// `y += a · x` for f32 `x` (little-endian bytes).
+pub fn axpy_f32(a: f32, x: &[u8], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len() * 4, "axpy_f32: length mismatch");
+    for (b, y) in x.chunks_exact(4).zip(y) {
+        *y += a * f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+}
+
+/// `y += a · x` for f16 `x` (little-endian bytes).
+pub fn axpy_f16(a: f32, x: &[u8], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len() * 2, "axpy_f16: length mismatch");
+    for (b, y) in x.chunks_exact(2).zip(y) {
+        *y += a * f16::from_le_bytes([b[0], b[1]]).to_f32();
+    }
+}
+
 /// Q8_0 · Q8_0: integer dot per block, scaled by both block scales.
 pub fn dot_q8_0(w: &[BlockQ8_0], x: &[BlockQ8_0]) -> f32 {
     assert_eq!(w.len(), x.len(), "dot_q8_0: length mismatch");

@@ -14,6 +14,9 @@ pub type Q4_0Dot = fn(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32;
 /// Dot product of a Q4_1 weight row with Q8_1 activations.
 pub type Q4_1Dot = fn(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32;
 
+/// `y += a · x` with `x` stored as raw little-endian float bytes (f32 or
+/// f16) of `y.len()` elements: the value-weighted sum of attention.
+pub type FloatAxpy = fn(a: f32, x: &[u8], y: &mut [f32]);
 /// Quantizes activations (`out.len() * 32` values) into Q8_0 blocks,
 /// bit-identical to [`quantize_q8_0`](crate::quant::quantize_q8_0).
 pub type QuantizeQ8_0 = fn(x: &[f32], out: &mut [BlockQ8_0]);
@@ -77,6 +80,10 @@ pub struct DotKernels {
     pub q4_1_tile: Q4_1Tile,
     /// Activations into Q8_0 (for Q8_0 and Q4_0 weights).
     pub quantize_q8_0: QuantizeQ8_0,
+    /// `y += a · x`, f32 `x`.
+    pub axpy_f32: FloatAxpy,
+    /// `y += a · x`, f16 `x`.
+    pub axpy_f16: FloatAxpy,
 }
 
 impl DotKernels {
@@ -96,6 +103,8 @@ impl DotKernels {
         q4_0_tile: scalar::tile_q4_0,
         q4_1_tile: scalar::tile_q4_1,
         quantize_q8_0: crate::quant::quantize_q8_0,
+        axpy_f32: scalar::axpy_f32,
+        axpy_f16: scalar::axpy_f16,
     };
 
     /// The kernels for `isa`, or `None` when this CPU cannot run it.

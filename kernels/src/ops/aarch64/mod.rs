@@ -43,6 +43,8 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
         q4_0_tile: q4_0_neon_tile,
         q4_1_tile: q4_1_neon_tile,
         quantize_q8_0: quantize_q8_0_neon,
+        axpy_f32: axpy_f32_neon,
+        axpy_f16: axpy_f16_neon,
         ..DotKernels::SCALAR
     };
     match isa {
@@ -78,6 +80,16 @@ fn f16_neon(w: &[u8], x: &[f32]) -> f32 {
 fn bf16_neon(w: &[u8], x: &[f32]) -> f32 {
     // SAFETY: NEON is available (see above).
     unsafe { float::dot_bf16(w, x) }
+}
+
+fn axpy_f32_neon(a: f32, x: &[u8], y: &mut [f32]) {
+    // SAFETY: NEON is available (see above).
+    unsafe { float::axpy_f32(a, x, y) }
+}
+
+fn axpy_f16_neon(a: f32, x: &[u8], y: &mut [f32]) {
+    // SAFETY: NEON is available (see above).
+    unsafe { float::axpy_f16(a, x, y) }
 }
 
 fn quantize_q8_0_neon(x: &[f32], out: &mut [BlockQ8_0]) {

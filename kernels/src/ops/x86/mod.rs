@@ -45,6 +45,8 @@ const AVX2: DotKernels = DotKernels {
     q4_0_tile: avx2_q4_0_tile,
     q4_1_tile: avx2_q4_1_tile,
     quantize_q8_0: avx2_quantize_q8_0,
+    axpy_f32: avx2_axpy_f32,
+    axpy_f16: avx2_axpy_f16,
     ..DotKernels::SCALAR
 };
 
@@ -83,6 +85,25 @@ const AVX512_VNNI: DotKernels = DotKernels {
     q4_1_tile: avx512vnni_q4_1_tile,
     ..AVX512
 };
+
+/// Declares a safe wrapper around a `#[target_feature]` axpy that asserts
+/// the length contract first.
+macro_rules! axpy_wrapper {
+    ($name:ident, $imp:path, $bytes:expr) => {
+        fn $name(a: f32, x: &[u8], y: &mut [f32]) {
+            assert_eq!(
+                x.len(),
+                y.len() * $bytes,
+                concat!(stringify!($name), ": length mismatch")
+            );
+            // SAFETY: as for `wrapper!`; lengths were checked above.
+            unsafe { $imp(a, x, y) }
+        }
+    };
+}
+
+axpy_wrapper!(avx2_axpy_f32, avx2_float::axpy_f32, 4);
+axpy_wrapper!(avx2_axpy_f16, avx2_float::axpy_f16, 2);
 
 fn avx2_quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
