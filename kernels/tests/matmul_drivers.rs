@@ -3,10 +3,10 @@
 //! against a naive f64 reference on the dequantized weights.
 
 use bytemuck::Zeroable;
-use edgebench_kernels::ops::{DotKernels, Isa, Matmul, OpsError, Product, WeightMatrix};
+use edgebench_kernels::ops::{DotKernels, Isa, Layout, Matmul, OpsError, Product, WeightMatrix};
 use edgebench_kernels::quant::{
     BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, dequantize_q4_0, dequantize_q8_0,
-    quantize_q4_0, quantize_q4_1, quantize_q8_0, quantize_q8_1,
+    pack_q4_0, pack_q8_0, quantize_q4_0, quantize_q4_1, quantize_q8_0, quantize_q8_1,
 };
 use half::{bf16, f16};
 use rand::rngs::StdRng;
@@ -264,6 +264,61 @@ fn products_of_one_input_equal_their_own_products() {
             }
         }
     }
+}
+
+/// `bytes` (row-major `dtype` blocks, `rows × cols`) repacked into panels.
+fn panels(dtype: GgmlType, bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let nb = cols / QK;
+    match dtype {
+        GgmlType::Q8_0 => {
+            bytemuck::cast_slice(&pack_q8_0(bytemuck::cast_slice(bytes), rows, nb)).to_vec()
+        }
+        _ => bytemuck::cast_slice(&pack_q4_0(bytemuck::cast_slice(bytes), rows, nb)).to_vec(),
+    }
+}
+
+#[test]
+fn panel_matrices_give_what_their_rows_give() {
+    // Levels whose panel kernels are used (prefers_panels) must reproduce
+    // their row tiles exactly, so repacking a model changes no logit; the
+    // others' panel kernels are checked against the rows' result.
+    let mut rng = StdRng::seed_from_u64(12);
+    for dtype in [GgmlType::Q8_0, GgmlType::Q4_0] {
+        for (rows, cols) in [(8, 32), (16, 64), (24, 576), (136, 96), (192, 320)] {
+            let bytes = encode(dtype, &random(&mut rng, rows * cols));
+            let packed = panels(dtype, &bytes, rows, cols);
+            let w = WeightMatrix::new(dtype, rows, cols, &bytes).unwrap();
+            let p = WeightMatrix::panels(dtype, rows, cols, &packed).unwrap();
+            assert_eq!(p.layout(), Layout::Panels);
+            for n in [1, 3, 4, 9] {
+                let x = random(&mut rng, n * cols);
+                for m in &mut drivers() {
+                    let what = format!("{dtype} {rows}x{cols} n={n} {} t{}", m.isa(), m.threads());
+                    let (mut a, mut b) = (vec![f32::NAN; n * rows], vec![f32::NAN; n * rows]);
+                    m.matmul(&w, &x, n, &mut a).unwrap();
+                    m.matmul(&p, &x, n, &mut b).unwrap();
+                    if m.kernels().prefers_panels {
+                        assert_eq!(a, b, "{what}");
+                    } else {
+                        for (i, (&a, &b)) in a.iter().zip(&b).enumerate() {
+                            assert!(
+                                (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+                                "{what} [{i}]: {a} vs {b}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let bytes = encode(GgmlType::Q8_0, &random(&mut rng, 12 * 32));
+    assert!(matches!(
+        WeightMatrix::panels(GgmlType::Q8_0, 12, 32, &bytes),
+        Err(OpsError::NotPanelable { rows: 12, .. })
+    ));
+    let bytes = encode(GgmlType::F16, &random(&mut rng, 8 * 32));
+    let e = WeightMatrix::panels(GgmlType::F16, 8, 32, &bytes).unwrap_err();
+    assert!(e.to_string().contains("only q8_0 and q4_0"), "{e}");
 }
 
 #[test]

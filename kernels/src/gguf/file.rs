@@ -98,6 +98,15 @@ impl GgufFile {
         })
     }
 
+    /// Drops bytes `start .. start + len` of a mapped file from the
+    /// process's resident memory (they are read again if touched); nothing
+    /// for a file held in memory.
+    pub(crate) fn release_range(&self, start: usize, len: usize) {
+        if let Storage::Mapped(m) = &self.storage {
+            super::mmap::release(m, start, len);
+        }
+    }
+
     /// The whole file.
     pub fn bytes(&self) -> &[u8] {
         match &self.storage {

@@ -17,3 +17,15 @@ pub(crate) fn map(file: &File) -> std::io::Result<Mmap> {
     // behind the returned slice stay valid for the map's lifetime.
     unsafe { Mmap::map(file) }
 }
+
+/// Drops the pages of bytes `offset .. offset + len` of `map` (and the rest
+/// of the pages they touch) from this process's resident set: a later read
+/// faults them back in from the file. Used once a tensor's bytes have been
+/// copied into another layout, so the mapped original stops counting in
+/// the resident memory. Best effort: a refusal changes nothing else.
+pub(crate) fn release(map: &Mmap, offset: usize, len: usize) {
+    // SAFETY: the map is read-only and never written, so dropping its pages
+    // loses nothing: every byte reads back unchanged from the file (the
+    // same assumption as `map`), and no reference into the map dangles.
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
+}

@@ -123,6 +123,15 @@ impl Tensor {
         }
     }
 
+    /// Drops the bytes of a mapped tensor from the process's resident memory
+    /// (they are read from the file again if touched); nothing for owned
+    /// bytes.
+    pub(crate) fn release_pages(&self) {
+        if let TensorData::Mapped { file, start, len } = &self.data {
+            file.release_range(*start, *len);
+        }
+    }
+
     /// Whether the bytes are borrowed from a memory-mapped file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.data, TensorData::Mapped { .. })

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::{ModelConfig, ModelError, Tensor, TensorName, TensorRole, TensorSet};
 use crate::gguf::GgufFile;
-use crate::ops::WeightMatrix;
-use crate::quant;
+use crate::ops::{DotKernels, WeightMatrix};
+use crate::quant::{self, GgmlType};
 
 const MATRIX_REASON: &str = "is not a format the matrix kernels compute with; \
      apply a recipe that stores it as f32, f16, bf16, q8_0, q4_0 or q4_1";
@@ -17,23 +17,71 @@ const TIED_REASON: &str = "cannot serve as the output matrix tied to the embeddi
 const VECTOR_REASON: &str = "cannot be converted to f32; apply a recipe that stores it as \
      f32, f16 or bf16";
 
-/// A weight matrix of `rows` outputs by `cols` inputs, over a tensor's bytes.
+/// A weight matrix of `rows` outputs by `cols` inputs, over a tensor's
+/// bytes, and their copy repacked into panels once made.
 #[derive(Debug, Clone)]
 pub(crate) struct Matrix {
     tensor: Tensor,
     rows: usize,
     cols: usize,
+    panels: Option<Arc<Panels>>,
+}
+
+/// A matrix repacked into panels.
+#[derive(Debug)]
+enum Panels {
+    Q8_0(Vec<quant::PanelQ8_0>),
+    Q4_0(Vec<quant::PanelQ4_0>),
+}
+
+impl Panels {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Panels::Q8_0(p) => bytemuck::cast_slice(p),
+            Panels::Q4_0(p) => bytemuck::cast_slice(p),
+        }
+    }
 }
 
 impl Matrix {
-    /// The matrix as the kernels take it.
+    fn new(tensor: &Tensor, rows: usize, cols: usize) -> Self {
+        Matrix {
+            tensor: tensor.clone(),
+            rows,
+            cols,
+            panels: None,
+        }
+    }
+
+    /// The matrix as the products take it: its panels when repacked.
     pub(crate) fn view(&self) -> Result<WeightMatrix<'_>, ModelError> {
-        Ok(WeightMatrix::new(
-            self.tensor.dtype(),
-            self.rows,
-            self.cols,
-            self.tensor.bytes(),
-        )?)
+        let dtype = self.tensor.dtype();
+        Ok(match &self.panels {
+            Some(p) => WeightMatrix::panels(dtype, self.rows, self.cols, p.bytes())?,
+            None => WeightMatrix::new(dtype, self.rows, self.cols, self.tensor.bytes())?,
+        })
+    }
+
+    /// Repacks a Q8_0 or Q4_0 matrix of whole panels into panels (other
+    /// matrices stay as they are), then drops the mapped original from
+    /// resident memory: the products read only the panels, and a lookup
+    /// of the tied embedding faults in just the rows it reads.
+    fn pack_panels(&mut self) {
+        if self.panels.is_some() || !self.rows.is_multiple_of(quant::PANEL_ROWS) {
+            return;
+        }
+        let (bytes, nb) = (self.tensor.bytes(), self.cols / quant::QK);
+        let packed = match self.tensor.dtype() {
+            GgmlType::Q8_0 => {
+                Panels::Q8_0(quant::pack_q8_0(bytemuck::cast_slice(bytes), self.rows, nb))
+            }
+            GgmlType::Q4_0 => {
+                Panels::Q4_0(quant::pack_q4_0(bytemuck::cast_slice(bytes), self.rows, nb))
+            }
+            _ => return,
+        };
+        self.panels = Some(Arc::new(packed));
+        self.tensor.release_pages();
     }
 
     /// Dequantizes row `r` of the token embedding into `out` (`cols` values).
@@ -45,6 +93,15 @@ impl Matrix {
             name: "token_embd.weight".into(),
             source,
         })
+    }
+}
+
+impl Layer {
+    /// Its matrices.
+    fn matrices(&self) -> [&Matrix; 7] {
+        [
+            &self.wq, &self.wk, &self.wv, &self.wo, &self.gate, &self.up, &self.down,
+        ]
     }
 }
 
@@ -166,14 +223,68 @@ impl Model {
                 down: matrix(at(TensorRole::FfnDown), c.n_ff, c.n_embd)?,
             });
         }
-        Ok(Model {
+        let mut model = Model {
             config,
             token_embd,
             output,
             output_norm,
             rope_freqs,
             layers,
-        })
+        };
+        if DotKernels::best().prefers_panels {
+            model.pack_panels();
+        }
+        Ok(model)
+    }
+
+    /// Repacks every Q8_0 and Q4_0 matrix of whole eight-row panels
+    /// (including the embedding when it is the tied output matrix) into
+    /// panels. Done by [`from_tensors`](Self::from_tensors) when this
+    /// CPU's kernels prefer panels; products give the same results either
+    /// way.
+    pub fn pack_panels(&mut self) {
+        if self.output.is_none() {
+            self.token_embd.pack_panels();
+        }
+        for m in self.matrices_mut() {
+            m.pack_panels();
+        }
+    }
+
+    /// The model with every matrix row-major as stored (panels dropped).
+    pub fn without_panels(mut self) -> Self {
+        self.token_embd.panels = None;
+        for m in self.matrices_mut() {
+            m.panels = None;
+        }
+        self
+    }
+
+    /// Whether some matrix is held repacked into panels.
+    pub fn has_panels(&self) -> bool {
+        self.token_embd.panels.is_some()
+            || self
+                .output
+                .iter()
+                .chain(self.layers.iter().flat_map(Layer::matrices))
+                .any(|m| m.panels.is_some())
+    }
+
+    /// Every matrix but the embedding, mutably.
+    fn matrices_mut(&mut self) -> impl Iterator<Item = &mut Matrix> {
+        self.output
+            .iter_mut()
+            .chain(self.layers.iter_mut().flat_map(|l| {
+                [
+                    &mut l.wq,
+                    &mut l.wk,
+                    &mut l.wv,
+                    &mut l.wo,
+                    &mut l.gate,
+                    &mut l.up,
+                    &mut l.down,
+                ]
+            }))
     }
 
     /// The hyperparameters.
@@ -220,11 +331,7 @@ fn load_matrix(
             reason,
         });
     }
-    let m = Matrix {
-        tensor: t.clone(),
-        rows,
-        cols,
-    };
+    let m = Matrix::new(t, rows, cols);
     m.view()?;
     Ok(m)
 }
@@ -246,11 +353,7 @@ fn load_embedding(name: &str, t: &Tensor, cols: usize, rows: usize) -> Result<Ma
                      supported format",
         });
     }
-    Ok(Matrix {
-        tensor: t.clone(),
-        rows,
-        cols,
-    })
+    Ok(Matrix::new(t, rows, cols))
 }
 
 /// A `[len]` tensor converted to f32.

@@ -23,6 +23,17 @@ pub enum OpsError {
         /// Columns given.
         cols: usize,
     },
+    /// Only Q8_0 and Q4_0 matrices of whole eight-row panels are repacked.
+    #[error(
+        "{dtype} weights of {rows} rows cannot be held as panels: only q8_0 and q4_0 \
+         matrices whose rows are a multiple of 8"
+    )]
+    NotPanelable {
+        /// The weights' type.
+        dtype: GgmlType,
+        /// Rows given.
+        rows: usize,
+    },
     /// Rows of a block format must hold whole blocks.
     #[error("{dtype} weight rows of {cols} columns are not a multiple of the block size {block}")]
     PartialBlock {

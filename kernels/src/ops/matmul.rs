@@ -15,10 +15,13 @@
 
 use super::pool::{ColumnTile, MAX_OUTPUTS, ThreadPool, TiledOutput};
 use super::{
-    DotKernels, FloatTile, Isa, OpsError, Q4_0Tile, Q4_1Tile, Q8_0Tile, TILE_BATCH, TILE_ROWS,
-    WeightMatrix,
+    DotKernels, FloatTile, Isa, Layout, OpsError, Q4_0PanelTile, Q4_0Tile, Q4_1Tile, Q8_0PanelTile,
+    Q8_0Tile, TILE_BATCH, TILE_ROWS, WeightMatrix,
 };
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, QK, quantize_q8_1};
+use crate::quant::{
+    BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, GgmlType, PANEL_ROWS, PanelQ4_0, PanelQ8_0, QK,
+    quantize_q8_1,
+};
 use bytemuck::Zeroable;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -39,6 +42,8 @@ pub struct Matmul {
     kernels: DotKernels,
     pool: ThreadPool,
     q8_0: Vec<BlockQ8_0>,
+    /// Quant sums of the blocks of `q8_0` (for Q4_0 panels).
+    sums: Vec<i32>,
     q8_1: Vec<BlockQ8_1>,
     /// Time spent quantizing activations since last taken, when timed.
     act_quant: Option<Duration>,
@@ -69,6 +74,7 @@ impl Matmul {
             kernels,
             pool: ThreadPool::new(threads)?,
             q8_0: Vec::new(),
+            sums: Vec::new(),
             q8_1: Vec::new(),
             act_quant: None,
         })
@@ -178,6 +184,15 @@ impl Matmul {
         if q8_0 {
             let act = scratch(&mut self.q8_0, n * nb);
             quantize_rows(&mut self.pool, x, cols, act, self.kernels.quantize_q8_0);
+            let q4_0_panels = products
+                .iter()
+                .any(|p| p.w.dtype() == GgmlType::Q4_0 && p.w.layout() == Layout::Panels);
+            if q4_0_panels {
+                let sums = scratch(&mut self.sums, n * nb);
+                for (s, b) in sums.iter_mut().zip(act.iter()) {
+                    *s = b.qs.iter().map(|&q| i32::from(q)).sum();
+                }
+            }
         }
         if q8_1 {
             let act = scratch(&mut self.q8_1, n * nb);
@@ -189,6 +204,7 @@ impl Matmul {
         let acts = Activations {
             f32: x,
             q8_0: self.q8_0.get(..n * nb).unwrap_or_default(),
+            sums: self.sums.get(..n * nb).unwrap_or_default(),
             q8_1: self.q8_1.get(..n * nb).unwrap_or_default(),
         };
         let threads = self.pool.threads();
@@ -262,6 +278,8 @@ impl<'w, 'y> Product<'w, 'y> {
 struct Activations<'a> {
     f32: &'a [f32],
     q8_0: &'a [BlockQ8_0],
+    /// The quant sum of each Q8_0 block, when a Q4_0 panel product needs it.
+    sums: &'a [i32],
     q8_1: &'a [BlockQ8_1],
 }
 
@@ -278,12 +296,23 @@ enum PlanKernel<'a> {
     Q8_0(&'a [BlockQ8_0], Q8_0Tile),
     Q4_0(&'a [BlockQ4_0], Q4_0Tile),
     Q4_1(&'a [BlockQ4_1], Q4_1Tile),
+    Q8_0Panels(&'a [PanelQ8_0], Q8_0PanelTile),
+    Q4_0Panels(&'a [PanelQ4_0], Q4_0PanelTile),
 }
 
 impl<'a> Plan<'a> {
     /// The plan of `w` (of a format [`Product::check`] accepted).
     fn new(w: &WeightMatrix<'a>, k: &DotKernels) -> Self {
         let data = w.data();
+        let nb = w.cols() / QK;
+        if w.layout() == Layout::Panels {
+            let kernel = if w.dtype() == GgmlType::Q8_0 {
+                PlanKernel::Q8_0Panels(bytemuck::cast_slice(data), k.q8_0_panel)
+            } else {
+                PlanKernel::Q4_0Panels(bytemuck::cast_slice(data), k.q4_0_panel)
+            };
+            return Plan { kernel, k: nb };
+        }
         let (kernel, len) = match w.dtype() {
             GgmlType::F32 => (PlanKernel::Float(data, w.row_bytes(), k.f32_tile), w.cols()),
             GgmlType::F16 => (PlanKernel::Float(data, w.row_bytes(), k.f16_tile), w.cols()),
@@ -315,8 +344,40 @@ impl<'a> Plan<'a> {
             PlanKernel::Q8_0(w, kernel) => fill_tile(t, n, w, k, x.q8_0, k, kernel),
             PlanKernel::Q4_0(w, kernel) => fill_tile(t, n, w, k, x.q8_0, k, kernel),
             PlanKernel::Q4_1(w, kernel) => fill_tile(t, n, w, k, x.q8_1, k, kernel),
+            PlanKernel::Q8_0Panels(w, kernel) => {
+                fill_panels(t, n, w, x.q8_0, k, |w, xs, _, out| kernel(w, xs, k, out))
+            }
+            PlanKernel::Q4_0Panels(w, kernel) => {
+                fill_panels(t, n, w, x.q8_0, k, |w, xs, i, out| {
+                    kernel(w, xs, &x.sums[i.start * k..i.end * k], k, out)
+                })
+            }
         }
     }
+}
+
+/// Fills a column tile of a panel matrix: `w` holds panels of `nb` blocks
+/// (panel `p` from `p · nb`), `x` activation rows of `nb` blocks, and
+/// `kernel(panel, activation rows, their range, out)` fills one panel ×
+/// up to [`TILE_BATCH`] rows.
+fn fill_panels<W>(
+    t: &mut ColumnTile<'_, f32>,
+    n: usize,
+    w: &[W],
+    x: &[BlockQ8_0],
+    nb: usize,
+    kernel: impl Fn(&[W], &[BlockQ8_0], Range<usize>, &mut [f32]),
+) {
+    let pass = pass_rows(nb * size_of::<BlockQ8_0>());
+    tile_loop(t, n, pass, PANEL_ROWS, |r, i, out| {
+        let p = r.start / PANEL_ROWS;
+        kernel(
+            &w[p * nb..(p + 1) * nb],
+            &x[i.start * nb..i.end * nb],
+            i,
+            out,
+        )
+    })
 }
 
 /// Output rows per column tile of a matrix of `rows` rows: whole groups,
@@ -339,7 +400,7 @@ fn fill_tile<W, X>(
     kernel: fn(&[W], &[X], usize, &mut [f32]),
 ) {
     let pass = pass_rows(k * size_of::<X>());
-    tile_loop(t, n, pass, |r, i, out| {
+    tile_loop(t, n, pass, TILE_ROWS, |r, i, out| {
         let (wr, xi) = (
             &w[r.start * w_row..r.end * w_row],
             &x[i.start * k..i.end * k],
@@ -386,22 +447,23 @@ fn scratch<T: Zeroable + Clone>(buf: &mut Vec<T>, len: usize) -> &mut [T] {
 }
 
 /// Fills a tile of the output. For each pass of `pass` activation rows,
-/// each group of [`TILE_ROWS`] weight rows is read once (into L1) and
-/// multiplied with every activation row of the pass (kept in L2) in tiles of
-/// [`TILE_BATCH`]; `kernel(weight rows, activation rows, out)` fills one
-/// tile, activation-major.
+/// each group of `step` weight rows ([`TILE_ROWS`], or a panel) is read
+/// once (into L1) and multiplied with every activation row of the pass
+/// (kept in L2) in tiles of [`TILE_BATCH`]; `kernel(weight rows,
+/// activation rows, out)` fills one tile, activation-major.
 fn tile_loop(
     t: &mut ColumnTile<'_, f32>,
     n: usize,
     pass: usize,
+    step: usize,
     kernel: impl Fn(Range<usize>, Range<usize>, &mut [f32]),
 ) {
     let (start, width) = (t.start(), t.width());
-    let mut buf = [0.0f32; TILE_ROWS * TILE_BATCH];
+    let mut buf = [0.0f32; PANEL_ROWS * TILE_BATCH];
     for p in (0..n).step_by(pass) {
         let p_end = (p + pass).min(n);
-        for r in (0..width).step_by(TILE_ROWS) {
-            let r_end = (r + TILE_ROWS).min(width);
+        for r in (0..width).step_by(step) {
+            let r_end = (r + step).min(width);
             let nr = r_end - r;
             for i in (p..p_end).step_by(TILE_BATCH) {
                 let i_end = (i + TILE_BATCH).min(p_end);

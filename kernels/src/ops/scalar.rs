@@ -1,7 +1,7 @@
 //! Portable reference kernels. Plain and obviously correct: every SIMD
 //! kernel is tested against these.
 
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PANEL_ROWS, PanelQ4_0, PanelQ8_0};
 use half::{bf16, f16};
 
 /// f32 weights (little-endian bytes) · f32.
@@ -168,4 +168,79 @@ pub fn tile_q4_0(w: &[BlockQ4_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
 /// Tile of Q4_1 × Q8_1 (see [`Q4_1Tile`](super::Q4_1Tile)).
 pub fn tile_q4_1(w: &[BlockQ4_1], x: &[BlockQ8_1], nb: usize, out: &mut [f32]) {
     tile(w, nb, x, nb, out, dot_q4_1);
+}
+
+/// Checks a panel tile call's shape (`w_len` panel blocks, `x_len`
+/// activation blocks, `nb` blocks a row) and returns the batch.
+///
+/// # Panics
+/// When the shape breaks the contract of
+/// [`Q8_0PanelTile`](super::Q8_0PanelTile).
+pub(crate) fn panel_shape(w_len: usize, x_len: usize, nb: usize, out_len: usize) -> usize {
+    assert!(
+        nb > 0 && w_len == nb,
+        "panel tile: not one panel of {nb} blocks"
+    );
+    assert!(
+        x_len.is_multiple_of(nb),
+        "panel tile: partial activation rows"
+    );
+    let batch = x_len / nb;
+    assert!(
+        (1..=super::TILE_BATCH).contains(&batch),
+        "panel tile: batch {batch} is outside the tile limits"
+    );
+    assert_eq!(
+        out_len,
+        PANEL_ROWS * batch,
+        "panel tile: output length mismatch"
+    );
+    batch
+}
+
+/// One panel of Q8_0 weights × Q8_0 activations (see
+/// [`Q8_0PanelTile`](super::Q8_0PanelTile)), per output the recurrence of
+/// [`dot_q8_0`].
+pub fn panel_q8_0(w: &[PanelQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
+    panel_shape(w.len(), x.len(), nb, out.len());
+    for (xi, o) in x.chunks_exact(nb).zip(out.chunks_exact_mut(PANEL_ROWS)) {
+        for (r, v) in o.iter_mut().enumerate() {
+            let mut sum = 0.0f32;
+            for (p, b) in w.iter().zip(xi) {
+                let s: i32 = (0..32)
+                    .map(|e| p.qs[32 * (e / 4) + 4 * r + e % 4] as i32 * b.qs[e] as i32)
+                    .sum();
+                sum += s as f32 * (p.d[r].to_f32() * b.d.to_f32());
+            }
+            *v = sum;
+        }
+    }
+}
+
+/// One panel of Q4_0 weights × Q8_0 activations (see
+/// [`Q4_0PanelTile`](super::Q4_0PanelTile)), per output the recurrence of
+/// [`dot_q4_0`]; `sums` (the activation blocks' quant sums, which SIMD
+/// kernels use) are checked for length only.
+pub fn panel_q4_0(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out: &mut [f32]) {
+    panel_shape(w.len(), x.len(), nb, out.len());
+    assert_eq!(
+        sums.len(),
+        x.len(),
+        "panel tile: one sum per activation block"
+    );
+    for (xi, o) in x.chunks_exact(nb).zip(out.chunks_exact_mut(PANEL_ROWS)) {
+        for (r, v) in o.iter_mut().enumerate() {
+            let mut sum = 0.0f32;
+            for (p, b) in w.iter().zip(xi) {
+                let mut s = 0i32;
+                for j in 0..16 {
+                    let byte = p.qs[32 * (j / 4) + 4 * r + j % 4];
+                    s += ((byte & 0x0F) as i32 - 8) * b.qs[j] as i32
+                        + ((byte >> 4) as i32 - 8) * b.qs[j + 16] as i32;
+                }
+                sum += s as f32 * (p.d[r].to_f32() * b.d.to_f32());
+            }
+            *v = sum;
+        }
+    }
 }

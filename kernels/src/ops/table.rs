@@ -1,7 +1,7 @@
 //! The table of row-dot kernels for one instruction-set level.
 
 use super::{Isa, scalar};
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PanelQ4_0, PanelQ8_0};
 use std::sync::OnceLock;
 
 /// Dot product of one weight row stored as raw little-endian float bytes
@@ -14,6 +14,16 @@ pub type Q4_0Dot = fn(w: &[BlockQ4_0], x: &[BlockQ8_0]) -> f32;
 /// Dot product of a Q4_1 weight row with Q8_1 activations.
 pub type Q4_1Dot = fn(w: &[BlockQ4_1], x: &[BlockQ8_1]) -> f32;
 
+/// One panel (8 weight rows, see [`PanelQ8_0`]) of Q8_0 weights × 1 to
+/// [`TILE_BATCH`] Q8_0 activation rows of `nb` blocks: `w` holds the
+/// panel's `nb` blocks, `out[i * 8 + r]` receives the dot of row `r` with
+/// activation row `i`. Each output follows the recurrence of the Q8_0
+/// tile kernels exactly, so a panel matrix gives what its rows would.
+pub type Q8_0PanelTile = fn(w: &[PanelQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]);
+/// [`Q8_0PanelTile`] for Q4_0 weights ([`PanelQ4_0`]); `sums` holds each
+/// activation block's sum of quants (one per block of `x`).
+pub type Q4_0PanelTile =
+    fn(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out: &mut [f32]);
 /// `y += a · x` with `x` stored as raw little-endian float bytes (f32 or
 /// f16) of `y.len()` elements: the value-weighted sum of attention.
 pub type FloatAxpy = fn(a: f32, x: &[u8], y: &mut [f32]);
@@ -84,6 +94,13 @@ pub struct DotKernels {
     pub axpy_f32: FloatAxpy,
     /// `y += a · x`, f16 `x`.
     pub axpy_f16: FloatAxpy,
+    /// Panels of Q8_0 weights × Q8_0 activations.
+    pub q8_0_panel: Q8_0PanelTile,
+    /// Panels of Q4_0 weights × Q8_0 activations.
+    pub q4_0_panel: Q4_0PanelTile,
+    /// Whether the panel kernels beat the row tiles on this level, i.e.
+    /// whether models should be repacked into panels when loaded.
+    pub prefers_panels: bool,
 }
 
 impl DotKernels {
@@ -105,6 +122,9 @@ impl DotKernels {
         quantize_q8_0: crate::quant::quantize_q8_0,
         axpy_f32: scalar::axpy_f32,
         axpy_f16: scalar::axpy_f16,
+        q8_0_panel: scalar::panel_q8_0,
+        q4_0_panel: scalar::panel_q4_0,
+        prefers_panels: false,
     };
 
     /// The kernels for `isa`, or `None` when this CPU cannot run it.

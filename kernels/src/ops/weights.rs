@@ -1,16 +1,29 @@
 //! A borrowed, validated view of a row-major weight matrix.
 
 use super::OpsError;
-use crate::quant::GgmlType;
+use crate::quant::{GgmlType, PANEL_ROWS};
 
-/// A `rows × cols` weight matrix in a compute format, stored row-major as raw
-/// bytes with no alignment requirement (e.g. straight out of a mapped GGUF).
+/// A `rows × cols` weight matrix in a compute format, stored as raw bytes
+/// with no alignment requirement (e.g. straight out of a mapped GGUF):
+/// row-major, or repacked into eight-row panels.
 #[derive(Clone, Copy, Debug)]
 pub struct WeightMatrix<'a> {
     dtype: GgmlType,
     rows: usize,
     cols: usize,
     data: &'a [u8],
+    layout: Layout,
+}
+
+/// How a [`WeightMatrix`]'s bytes are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Row after row, as GGUF stores them.
+    RowMajor,
+    /// Eight-row panels ([`PanelQ8_0`](crate::quant::PanelQ8_0),
+    /// [`PanelQ4_0`](crate::quant::PanelQ4_0)): panel after panel, each
+    /// block after block.
+    Panels,
 }
 
 impl<'a> WeightMatrix<'a> {
@@ -55,7 +68,35 @@ impl<'a> WeightMatrix<'a> {
             rows,
             cols,
             data,
+            layout: Layout::RowMajor,
         })
+    }
+
+    /// A matrix repacked into eight-row panels (see [`Layout::Panels`]):
+    /// the same checks as [`new`](Self::new) (a panel matrix has the size
+    /// of the row-major one), for Q8_0 and Q4_0 with rows a multiple of 8.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and [`OpsError::NotPanelable`] for another
+    /// format or row count.
+    pub fn panels(
+        dtype: GgmlType,
+        rows: usize,
+        cols: usize,
+        data: &'a [u8],
+    ) -> Result<Self, OpsError> {
+        if !matches!(dtype, GgmlType::Q8_0 | GgmlType::Q4_0) || !rows.is_multiple_of(PANEL_ROWS) {
+            return Err(OpsError::NotPanelable { dtype, rows });
+        }
+        Ok(Self {
+            layout: Layout::Panels,
+            ..Self::new(dtype, rows, cols, data)?
+        })
+    }
+
+    /// How the bytes are laid out.
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// The storage format.
@@ -73,17 +114,18 @@ impl<'a> WeightMatrix<'a> {
         self.cols
     }
 
-    /// The raw bytes, row after row.
+    /// The raw bytes, as [`layout`](Self::layout) says.
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
 
-    /// Bytes per row.
+    /// Bytes per row (of a row-major matrix; the average for panels).
     pub fn row_bytes(&self) -> usize {
         self.data.len() / self.rows
     }
 
-    /// The raw bytes of rows `range`.
+    /// The raw bytes of rows `range` of a row-major matrix (of whole panels
+    /// for panels: the range must then start and end on multiples of 8).
     ///
     /// # Panics
     /// If the range is outside the matrix.

@@ -12,6 +12,7 @@ mod convert;
 mod dtype;
 mod fp16;
 mod k_quants;
+mod panels;
 mod q4_0;
 mod q4_1;
 mod q8;
@@ -25,6 +26,7 @@ pub use convert::{Direction, QuantError, can_quantize, dequantize, quantize, qua
 pub use dtype::{ALL_TYPES, GgmlType};
 pub use fp16::{f16_bits_to_f32, f16_to_f32_row, f32_to_f16_bits, f32_to_f16_row};
 pub use k_quants::{dequantize_q4_k, dequantize_q5_k, dequantize_q6_k, scale_min_k4};
+pub use panels::{PANEL_ROWS, PanelQ4_0, PanelQ8_0, pack_q4_0, pack_q8_0};
 pub use q4_0::{dequantize_q4_0, quantize_q4_0};
 pub use q4_1::{dequantize_q4_1, quantize_q4_1};
 pub use q8::{dequantize_q8_0, quantize_q8_0, quantize_q8_1};

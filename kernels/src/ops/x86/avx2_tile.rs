@@ -24,6 +24,11 @@ pub(super) trait ByteDot {
     /// # Safety
     /// The implementation's target features must be available.
     unsafe fn dot(u: __m256i, s: __m256i) -> __m256i;
+    /// `acc + dot(u, s)`.
+    ///
+    /// # Safety
+    /// The implementation's target features must be available.
+    unsafe fn dot_acc(acc: __m256i, u: __m256i, s: __m256i) -> __m256i;
 }
 
 /// AVX2: `maddubs` into 16-bit pairs (exact: operands stay below 2·128·127),
@@ -36,6 +41,12 @@ impl ByteDot for Maddubs {
     unsafe fn dot(u: __m256i, s: __m256i) -> __m256i {
         _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
     }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn dot_acc(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        // SAFETY: the caller guarantees AVX2.
+        _mm256_add_epi32(acc, unsafe { Self::dot(u, s) })
+    }
 }
 
 /// AVX-VNNI (VEX-encoded `vpdpbusd`).
@@ -47,6 +58,11 @@ impl ByteDot for AvxVnni {
     unsafe fn dot(u: __m256i, s: __m256i) -> __m256i {
         _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s)
     }
+    #[inline]
+    #[target_feature(enable = "avx2,avxvnni")]
+    unsafe fn dot_acc(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        _mm256_dpbusd_avx_epi32(acc, u, s)
+    }
 }
 
 /// AVX-512 VNNI on 256-bit registers (EVEX-encoded `vpdpbusd`).
@@ -57,6 +73,11 @@ impl ByteDot for Avx512Vnni {
     #[target_feature(enable = "avx2,avx512f,avx512vl,avx512vnni")]
     unsafe fn dot(u: __m256i, s: __m256i) -> __m256i {
         _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512vnni")]
+    unsafe fn dot_acc(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        _mm256_dpbusd_epi32(acc, u, s)
     }
 }
 

@@ -7,14 +7,15 @@
 
 mod avx2_act_quant;
 mod avx2_float;
+mod avx2_panel;
 mod avx2_quant;
 mod avx2_tile;
 mod avx2_tile_float;
 mod avx512;
 
-use super::scalar::tile_shape;
+use super::scalar::{panel_shape, tile_shape};
 use super::{DotKernels, Isa};
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, QK};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PanelQ4_0, PanelQ8_0, QK};
 
 /// The kernel table for an x86 level the CPU has been checked to support.
 pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
@@ -47,6 +48,9 @@ const AVX2: DotKernels = DotKernels {
     quantize_q8_0: avx2_quantize_q8_0,
     axpy_f32: avx2_axpy_f32,
     axpy_f16: avx2_axpy_f16,
+    q8_0_panel: avx2_q8_0_panel,
+    q4_0_panel: avx2_q4_0_panel,
+    prefers_panels: true,
     ..DotKernels::SCALAR
 };
 
@@ -56,6 +60,8 @@ const AVX2_VNNI: DotKernels = DotKernels {
     q8_0_tile: avxvnni_q8_0_tile,
     q4_0_tile: avxvnni_q4_0_tile,
     q4_1_tile: avxvnni_q4_1_tile,
+    q8_0_panel: avxvnni_q8_0_panel,
+    q4_0_panel: avxvnni_q4_0_panel,
     ..AVX2
 };
 
@@ -83,6 +89,8 @@ const AVX512_VNNI: DotKernels = DotKernels {
     q8_0_tile: avx512vnni_q8_0_tile,
     q4_0_tile: avx512vnni_q4_0_tile,
     q4_1_tile: avx512vnni_q4_1_tile,
+    q8_0_panel: avx512vnni_q8_0_panel,
+    q4_0_panel: avx512vnni_q4_0_panel,
     ..AVX512
 };
 
@@ -228,4 +236,46 @@ tile_wrapper!(
     BlockQ4_1,
     BlockQ8_1,
     1
+);
+
+/// Declares safe wrappers around the `#[target_feature]` panel kernels of
+/// one byte-dot flavour that check the panel tile contract first.
+macro_rules! panel_wrappers {
+    ($q8_0:ident, $q8_0_imp:path, $q4_0:ident, $q4_0_imp:path) => {
+        fn $q8_0(w: &[PanelQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
+            panel_shape(w.len(), x.len(), nb, out.len());
+            // SAFETY: as for `tile_wrapper!`; the shape was checked above.
+            unsafe { $q8_0_imp(w, x, nb, out) }
+        }
+
+        fn $q4_0(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out: &mut [f32]) {
+            panel_shape(w.len(), x.len(), nb, out.len());
+            assert_eq!(
+                sums.len(),
+                x.len(),
+                "panel tile: one sum per activation block"
+            );
+            // SAFETY: as for `tile_wrapper!`; the shape was checked above.
+            unsafe { $q4_0_imp(w, x, sums, nb, out) }
+        }
+    };
+}
+
+panel_wrappers!(
+    avx2_q8_0_panel,
+    avx2_panel::q8_0,
+    avx2_q4_0_panel,
+    avx2_panel::q4_0
+);
+panel_wrappers!(
+    avxvnni_q8_0_panel,
+    avx2_panel::q8_0_avxvnni,
+    avxvnni_q4_0_panel,
+    avx2_panel::q4_0_avxvnni
+);
+panel_wrappers!(
+    avx512vnni_q8_0_panel,
+    avx2_panel::q8_0_avx512vnni,
+    avx512vnni_q4_0_panel,
+    avx2_panel::q4_0_avx512vnni
 );
