@@ -12,7 +12,9 @@ use edgebench_kernels::quant::GgmlType;
 use forward_support::{Spec, build, tokens};
 
 fn logits(m: Model, toks: &[u32], threads: usize) -> Vec<f32> {
-    let options = SessionOptions::new(32).kv_type(KvType::F16).threads(threads);
+    let options = SessionOptions::new(32)
+        .kv_type(KvType::F16)
+        .threads(threads);
     let mut s = Session::new(Arc::new(m), &options).unwrap();
     let mut out = s.forward(&toks[..6], Logits::All).unwrap().to_vec();
     for &t in &toks[6..] {
@@ -32,7 +34,10 @@ fn panels_change_no_logit() {
             let mut packed = model.clone().without_panels();
             assert!(!packed.has_panels());
             packed.pack_panels();
-            assert!(packed.has_panels(), "{dtype}: every matrix has 8-row panels");
+            assert!(
+                packed.has_panels(),
+                "{dtype}: every matrix has 8-row panels"
+            );
             let row_major = model.without_panels();
             let toks = tokens(10, spec.n_vocab, 3);
             for threads in [1, 2] {

@@ -9,12 +9,13 @@
 mod act_quant;
 mod asm;
 mod float;
+mod panel;
 mod quant;
 mod tile;
 
-use super::scalar::{tile as tile_by_rows, tile_shape};
+use super::scalar::{panel_shape, tile as tile_by_rows, tile_shape};
 use super::{DotKernels, Isa};
-use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, QK};
+use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PanelQ4_0, PanelQ8_0, QK};
 use quant::{Sdot, Widening};
 
 /// The kernel table for an aarch64 level, or `None` when this CPU lacks it.
@@ -58,6 +59,9 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
             q8_0_tile: q8_0_dotprod_tile,
             q4_0_tile: q4_0_dotprod_tile,
             q4_1_tile: q4_1_dotprod_tile,
+            q8_0_panel: q8_0_dotprod_panel,
+            q4_0_panel: q4_0_dotprod_panel,
+            prefers_panels: true,
             ..neon
         }),
         _ => None,
@@ -135,6 +139,25 @@ macro_rules! dotprod_entry {
 dotprod_entry!(q8_0_dotprod, dot_q8_0, BlockQ8_0, BlockQ8_0);
 dotprod_entry!(q4_0_dotprod, dot_q4_0, BlockQ4_0, BlockQ8_0);
 dotprod_entry!(q4_1_dotprod, dot_q4_1, BlockQ4_1, BlockQ8_1);
+
+fn q8_0_dotprod_panel(w: &[PanelQ8_0], x: &[BlockQ8_0], nb: usize, out: &mut [f32]) {
+    panel_shape(w.len(), x.len(), nb, out.len());
+    // SAFETY: NEON and dotprod are available (see above); the shape was
+    // checked.
+    unsafe { panel::q8_0(w, x, nb, out) }
+}
+
+fn q4_0_dotprod_panel(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out: &mut [f32]) {
+    panel_shape(w.len(), x.len(), nb, out.len());
+    assert_eq!(
+        sums.len(),
+        x.len(),
+        "panel tile: one sum per activation block"
+    );
+    // SAFETY: NEON and dotprod are available (see above); the shape was
+    // checked.
+    unsafe { panel::q4_0(w, x, sums, nb, out) }
+}
 
 // Float tiles are memory-bound like the row dots: one NEON row dot per
 // output keeps matrix-vector and matrix-matrix products identical.
