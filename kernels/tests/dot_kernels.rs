@@ -183,33 +183,3 @@ fn extreme_quantized_values_match_scalar() {
         }
     }
 }
-
-#[test]
-fn axpys_match_scalar() {
-    let mut rng = StdRng::seed_from_u64(11);
-    for k in simd_levels() {
-        for &n in &FLOAT_LENS {
-            let x = data(&mut rng, n, true);
-            let y0 = data(&mut rng, n, false);
-            let a: f32 = rng.random_range(-2.0..2.0);
-            let x32: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
-            let x16: Vec<u8> = x
-                .iter()
-                .flat_map(|&v| f16::from_f32(v).to_le_bytes())
-                .collect();
-            for (what, bytes, simd, reference) in [
-                ("axpy_f32", &x32, k.axpy_f32, DotKernels::SCALAR.axpy_f32),
-                ("axpy_f16", &x16, k.axpy_f16, DotKernels::SCALAR.axpy_f16),
-            ] {
-                let (mut got, mut want) = (y0.clone(), y0.clone());
-                simd(a, bytes, &mut got);
-                reference(a, bytes, &mut want);
-                for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
-                    // One fused multiply-add against a multiply then an add.
-                    let scale = (a * x[i]).abs() + y0[i].abs();
-                    assert_close(k.isa, &format!("{what}[{i}]"), n, g, w, scale);
-                }
-            }
-        }
-    }
-}

@@ -1,5 +1,7 @@
-//! Decode allocates nothing once the session has warmed up. This file holds
-//! a single test so that no other test allocates while it counts.
+//! Decode allocates nothing once the session has warmed up. The allocator
+//! counts every thread's allocations, so this test runs without the test
+//! harness (`harness = false`): no other test, and no harness thread, can
+//! allocate while it counts.
 
 mod forward_support;
 
@@ -38,7 +40,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
+fn main() {
+    decode_steps_do_not_allocate();
+    println!("decode_steps_do_not_allocate: ok");
+}
+
 fn decode_steps_do_not_allocate() {
     for (dtype, kv, threads) in [
         (GgmlType::Q8_0, KvType::F32, 1),

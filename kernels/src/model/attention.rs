@@ -1,13 +1,13 @@
 //! Causal grouped-query attention over the KV cache on the matrix driver's
-//! thread pool: one task per query head and block of query rows, the
-//! blocks of the last rows (which see the most positions) first. Scores
-//! and the value-weighted sum go through the kernel table's float dots and
-//! axpys, which read f16 cache rows directly.
+//! thread pool, one task per group of query heads and block of query rows,
+//! the blocks of the last rows (which see the most positions) first. The
+//! kernel table's attention kernels read f16 cache rows directly and share
+//! each key and value row among the query heads of its group.
 
 use std::sync::{Mutex, TryLockError};
 
 use super::kv_cache::Rows;
-use crate::ops::{DotKernels, ThreadPool};
+use crate::ops::{DotKernels, HeadQueries, KvHead, ThreadPool};
 
 /// Query rows per task in a batch (prefill).
 const QUERY_BLOCK: usize = 16;
@@ -31,10 +31,11 @@ pub(crate) struct AttnScratch {
 }
 
 impl AttnScratch {
-    /// Room for `threads` tasks attending over `context` positions.
-    pub(crate) fn new(threads: usize, context: usize) -> Self {
+    /// Room for `threads` tasks of up to `heads` query heads attending over
+    /// `context` positions.
+    pub(crate) fn new(threads: usize, heads: usize, context: usize) -> Self {
         let slots = (0..threads.max(1))
-            .map(|_| Mutex::new(vec![0.0; context]))
+            .map(|_| Mutex::new(vec![0.0; heads.max(1) * context]))
             .collect();
         AttnScratch { slots }
     }
@@ -59,6 +60,10 @@ impl AttnScratch {
 /// the `n` queries `q` at positions `pos0 ..`, query `t` seeing cache
 /// positions `0 ..= pos0 + t`; query head `h` reads key/value head
 /// `h / group`.
+///
+/// A task takes the query heads of one key/value head (or, for a single
+/// query with fewer key/value heads than two per thread, one query head, so
+/// the threads stay busy) for a block of query rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn attention(
     pool: &mut ThreadPool,
@@ -78,40 +83,48 @@ pub(crate) fn attention(
         head_dim: hd,
     } = shape;
     let q_dim = n_head * hd;
-    let kv_dim = n_head / group * hd;
+    let n_kv = n_head / group;
     let scale = 1.0 / (hd as f32).sqrt();
-    let (dot, axpy) = match keys {
-        Rows::F32(_) => (kernels.f32, kernels.axpy_f32),
-        Rows::F16(_) => (kernels.f16, kernels.axpy_f16),
+    let (attend, elem) = match keys {
+        Rows::F32(_) => (kernels.attend_f32, 4),
+        Rows::F16(_) => (kernels.attend_f16, 2),
     };
-    pool.for_each_block(out, (n, q_dim), (QUERY_BLOCK, hd), &|mut tile| {
-        let h = tile.start() / hd;
-        let kv_off = (h / group) * hd;
-        scratch.with_scores(|scores| {
-            for t in tile.row_range() {
-                let qh = &q[t * q_dim + h * hd..][..hd];
-                let n_ctx = pos0 + t + 1;
-                let scores = &mut scores[..n_ctx];
-                let mut max = f32::NEG_INFINITY;
-                for (p, s) in scores.iter_mut().enumerate() {
-                    *s = dot(keys.bytes(p * kv_dim + kv_off, hd), qh) * scale;
-                    max = max.max(*s);
+    let (kb, vb) = (keys.all_bytes(), values.all_bytes());
+    let stride = n_kv * hd * elem;
+    let per_task = if n == 1 && n_kv < 2 * pool.threads() {
+        1
+    } else {
+        group
+    };
+    pool.for_each_block(
+        out,
+        (n, q_dim),
+        (QUERY_BLOCK, per_task * hd),
+        &|mut tile| {
+            let h0 = tile.start() / hd;
+            let at = (h0 / group) * hd * elem;
+            let (k, v) = (
+                KvHead {
+                    bytes: &kb[at..],
+                    stride,
+                },
+                KvHead {
+                    bytes: &vb[at..],
+                    stride,
+                },
+            );
+            scratch.with_scores(|scores| {
+                for t in tile.row_range() {
+                    let queries = HeadQueries {
+                        q: &q[t * q_dim + h0 * hd..][..per_task * hd],
+                        head_dim: hd,
+                        scale,
+                    };
+                    attend(queries, k, v, pos0 + t + 1, scores, tile.row_mut(t));
                 }
-                let mut sum = 0.0f32;
-                for s in scores.iter_mut() {
-                    *s = (*s - max).exp();
-                    sum += *s;
-                }
-                let o = tile.row_mut(t);
-                o.fill(0.0);
-                for (p, &w) in scores.iter().enumerate() {
-                    axpy(w, values.bytes(p * kv_dim + kv_off, hd), o);
-                }
-                let inv = 1.0 / sum;
-                o.iter_mut().for_each(|v| *v *= inv);
-            }
-        })
-    });
+            })
+        },
+    );
 }
 
 #[cfg(test)]
@@ -126,7 +139,7 @@ mod tests {
             head_dim: 2,
         };
         let mut pool = ThreadPool::new(1).unwrap();
-        let scratch = AttnScratch::new(1, 4);
+        let scratch = AttnScratch::new(1, 2, 4);
         let (k, v) = ([1.0, 2.0], [3.0, -4.0]);
         let mut out = [0.0; 4];
         let q = [0.5, 0.5, -1.0, 7.0];

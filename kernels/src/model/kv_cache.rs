@@ -64,13 +64,12 @@ pub(crate) enum Rows<'a> {
 }
 
 impl Rows<'_> {
-    /// Elements `start .. start + len` as raw little-endian bytes, as the
-    /// kernel table's float dots and axpys take them.
+    /// Every element as raw little-endian bytes.
     #[inline]
-    pub(crate) fn bytes(&self, start: usize, len: usize) -> &[u8] {
+    pub(crate) fn all_bytes(&self) -> &[u8] {
         match self {
-            Rows::F32(s) => bytemuck::cast_slice(&s[start..start + len]),
-            Rows::F16(s) => bytemuck::cast_slice(&s[start..start + len]),
+            Rows::F32(s) => bytemuck::cast_slice(s),
+            Rows::F16(s) => bytemuck::cast_slice(s),
         }
     }
 }

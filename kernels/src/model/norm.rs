@@ -1,4 +1,9 @@
-//! RMSNorm and the SwiGLU gate, applied row by row.
+//! RMSNorm, the SwiGLU gate over a batch and the residual adds.
+
+use crate::ops::{SwigluFn, ThreadPool};
+
+/// Elements from which the SwiGLU gate is applied in parallel.
+const PARALLEL_SWIGLU: usize = 16 << 10;
 
 /// `out = x * w / sqrt(mean(x²) + eps)` for every row of `x` (rows of
 /// `w.len()` values).
@@ -14,11 +19,18 @@ pub(crate) fn rms_norm_rows(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
     }
 }
 
-/// `gate = silu(gate) * up`, element-wise.
-pub(crate) fn swiglu(gate: &mut [f32], up: &[f32]) {
-    for (g, &u) in gate.iter_mut().zip(up) {
-        *g = *g / (1.0 + (-*g).exp()) * u;
+/// `gate = silu(gate) * up`, element-wise, with the kernel table's
+/// `swiglu`: on the calling thread for a token, in parallel for a batch.
+pub(crate) fn swiglu(pool: &mut ThreadPool, kernel: SwigluFn, gate: &mut [f32], up: &[f32]) {
+    let n = gate.len();
+    if n < PARALLEL_SWIGLU || pool.threads() == 1 {
+        return kernel(gate, up);
     }
+    let chunk = n.div_ceil(pool.threads() * 4).next_multiple_of(64);
+    pool.for_each_column_tile(gate, 1, n, chunk, &|mut t| {
+        let (start, width) = (t.start(), t.width());
+        kernel(t.row_mut(0), &up[start..start + width]);
+    });
 }
 
 /// `x += y`, element-wise.
@@ -52,10 +64,32 @@ mod tests {
 
     #[test]
     fn swiglu_gates_with_silu() {
+        let mut pool = ThreadPool::new(2).unwrap();
         let mut g = [0.0, 1.0, -1.0];
-        swiglu(&mut g, &[5.0, 2.0, 1.0]);
+        swiglu(
+            &mut pool,
+            crate::ops::DotKernels::best().swiglu,
+            &mut g,
+            &[5.0, 2.0, 1.0],
+        );
         assert_eq!(g[0], 0.0);
         assert!((g[1] - 2.0 * 0.731_058_6).abs() < 1e-6);
         assert!((g[2] + 0.268_941_43).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_batch_gated_in_parallel_equals_one_call() {
+        let kernel = crate::ops::DotKernels::best().swiglu;
+        let n = 3 * PARALLEL_SWIGLU + 13;
+        let gate: Vec<f32> = (0..n).map(|i| (i % 97) as f32 * 0.13 - 6.0).collect();
+        let up: Vec<f32> = (0..n).map(|i| (i % 31) as f32 * 0.07 - 1.0).collect();
+        let mut whole = gate.clone();
+        kernel(&mut whole, &up);
+        for threads in [1, 2, 3] {
+            let mut pool = ThreadPool::new(threads).unwrap();
+            let mut split = gate.clone();
+            swiglu(&mut pool, kernel, &mut split, &up);
+            assert_eq!(split, whole, "{threads} threads");
+        }
     }
 }

@@ -129,7 +129,7 @@ impl Session {
         let cache = KvCache::new(options.kv_type, c.n_layer, options.context, c.kv_dim());
         let mut matmul = Matmul::new(options.threads).map_err(ModelError::from)?;
         matmul.time_activation_quant(options.profile);
-        let attn = AttnScratch::new(matmul.threads(), options.context);
+        let attn = AttnScratch::new(matmul.threads(), c.gqa_group(), options.context);
         Ok(Session {
             model,
             matmul,
@@ -331,7 +331,9 @@ impl Session {
             });
             let gate_up = [(&layer.gate, &mut *gate), (&layer.up, &mut *up)];
             project_timed(prof, OpClass::MatmulGateUp, mm, gate_up, xn, n)?;
-            timed(prof, OpClass::Swiglu, 0, || swiglu(gate, up));
+            timed(prof, OpClass::Swiglu, 0, || {
+                swiglu(mm.pool_mut(), kernels.swiglu, gate, up)
+            });
             project_timed(
                 prof,
                 OpClass::MatmulDown,

@@ -21,7 +21,8 @@ pub use isa::Isa;
 pub use matmul::{Matmul, Product};
 pub use pool::ThreadPool;
 pub use table::{
-    DotKernels, FloatAxpy, FloatDot, FloatTile, Q4_0Dot, Q4_0PanelTile, Q4_0Tile, Q4_1Dot,
-    Q4_1Tile, Q8_0Dot, Q8_0PanelTile, Q8_0Tile, QuantizeQ8_0, TILE_BATCH, TILE_ROWS,
+    AttendFn, DotKernels, FloatDot, FloatTile, HeadQueries, KvHead, Q4_0Dot, Q4_0PanelTile,
+    Q4_0Tile, Q4_1Dot, Q4_1Tile, Q8_0Dot, Q8_0PanelTile, Q8_0Tile, QuantizeQ8_0, SwigluFn,
+    TILE_BATCH, TILE_ROWS,
 };
 pub use weights::{Layout, WeightMatrix};

@@ -71,6 +71,8 @@ struct Shared {
     active: AtomicUsize,
     shutdown: AtomicBool,
     sleepers: AtomicUsize,
+    /// Workers that have started running (see [`ThreadPool::new`]).
+    started: AtomicUsize,
     lock: Mutex<()>,
     wake: Condvar,
 }
@@ -91,7 +93,9 @@ fn spin_until(done: impl Fn() -> bool) -> bool {
     }
 }
 
-fn worker(shared: Arc<Shared>) {
+fn worker(shared: Arc<Shared>, creator: Thread) {
+    shared.started.fetch_add(1, SeqCst);
+    creator.unpark();
     let mut seen = 0usize;
     loop {
         let fresh = || shared.epoch.load(SeqCst) != seen;
@@ -139,7 +143,9 @@ pub struct ThreadPool {
 
 impl ThreadPool {
     /// A pool running calls on `threads` threads: the calling thread plus
-    /// `threads - 1` workers (a value of 0 is treated as 1).
+    /// `threads - 1` workers (a value of 0 is treated as 1). Returns once
+    /// every worker is running, so a thread's start-up (and what it
+    /// allocates) never lands inside a call.
     ///
     /// # Errors
     /// When the operating system refuses to start a thread.
@@ -150,6 +156,7 @@ impl ThreadPool {
             active: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             sleepers: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
         });
@@ -158,11 +165,14 @@ impl ThreadPool {
             workers: Vec::new(),
         };
         for i in 1..threads.max(1) {
-            let s = Arc::clone(&pool.shared);
+            let (s, creator) = (Arc::clone(&pool.shared), thread::current());
             let h = thread::Builder::new()
                 .name(format!("edgebench-kernel-{i}"))
-                .spawn(move || worker(s))?;
+                .spawn(move || worker(s, creator))?;
             pool.workers.push(h);
+        }
+        while pool.shared.started.load(SeqCst) < pool.workers.len() {
+            thread::park_timeout(SPIN);
         }
         Ok(pool)
     }

@@ -1,6 +1,7 @@
 //! Portable reference kernels. Plain and obviously correct: every SIMD
 //! kernel is tested against these.
 
+use super::{HeadQueries, KvHead};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PANEL_ROWS, PanelQ4_0, PanelQ8_0};
 use half::{bf16, f16};
 
@@ -242,5 +243,120 @@ pub fn panel_q4_0(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out
             }
             *v = sum;
         }
+    }
+}
+
+/// Checks an attention call's shape and returns the number of heads.
+///
+/// # Panics
+/// When the shape breaks the contract of [`AttendFn`](super::AttendFn).
+pub(crate) fn attend_shape(
+    queries: &HeadQueries<'_>,
+    keys: &KvHead<'_>,
+    values: &KvHead<'_>,
+    n_ctx: usize,
+    elem_bytes: usize,
+    scores: usize,
+    out: usize,
+) -> usize {
+    let hd = queries.head_dim;
+    assert!(
+        hd > 0 && queries.q.len().is_multiple_of(hd),
+        "attend: partial heads"
+    );
+    assert_eq!(out, queries.q.len(), "attend: output length mismatch");
+    let heads = queries.q.len() / hd;
+    assert!(scores >= heads * n_ctx, "attend: scores scratch too short");
+    if n_ctx > 0 {
+        let need = (n_ctx - 1) * keys.stride.max(values.stride) + hd * elem_bytes;
+        assert!(
+            keys.bytes.len() >= need && values.bytes.len() >= need,
+            "attend: cache rows out of range"
+        );
+    }
+    heads
+}
+
+/// Attention over f32 cache rows (see [`AttendFn`](super::AttendFn)), as
+/// plainly as it is defined: per head, the scores, their softmax, and the
+/// value rows weighted by it.
+pub fn attend_f32(
+    queries: HeadQueries<'_>,
+    keys: KvHead<'_>,
+    values: KvHead<'_>,
+    n_ctx: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    attend(
+        queries, keys, values, n_ctx, scores, out, 4, dot_f32, axpy_f32,
+    );
+}
+
+/// Attention over f16 cache rows (see [`attend_f32`]).
+pub fn attend_f16(
+    queries: HeadQueries<'_>,
+    keys: KvHead<'_>,
+    values: KvHead<'_>,
+    n_ctx: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    attend(
+        queries, keys, values, n_ctx, scores, out, 2, dot_f16, axpy_f16,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attend(
+    queries: HeadQueries<'_>,
+    keys: KvHead<'_>,
+    values: KvHead<'_>,
+    n_ctx: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+    elem_bytes: usize,
+    dot: fn(&[u8], &[f32]) -> f32,
+    axpy: fn(f32, &[u8], &mut [f32]),
+) {
+    let heads = attend_shape(
+        &queries,
+        &keys,
+        &values,
+        n_ctx,
+        elem_bytes,
+        scores.len(),
+        out.len(),
+    );
+    let hd = queries.head_dim;
+    let row = hd * elem_bytes;
+    for h in 0..heads {
+        let qh = &queries.q[h * hd..][..hd];
+        let s = &mut scores[..n_ctx];
+        let mut max = f32::NEG_INFINITY;
+        for (p, s) in s.iter_mut().enumerate() {
+            *s = dot(keys.row(p, row), qh) * queries.scale;
+            max = max.max(*s);
+        }
+        let mut sum = 0.0f32;
+        for s in s.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        let o = &mut out[h * hd..][..hd];
+        o.fill(0.0);
+        for (p, &w) in s.iter().enumerate() {
+            axpy(w, values.row(p, row), o);
+        }
+        let inv = 1.0 / sum;
+        o.iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+/// `gate = silu(gate) · up` with the standard library's `exp`.
+pub fn swiglu(gate: &mut [f32], up: &[f32]) {
+    assert_eq!(gate.len(), up.len(), "swiglu: length mismatch");
+    for (g, &u) in gate.iter_mut().zip(up) {
+        *g = *g / (1.0 + (-*g).exp()) * u;
     }
 }

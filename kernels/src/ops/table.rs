@@ -24,9 +24,55 @@ pub type Q8_0PanelTile = fn(w: &[PanelQ8_0], x: &[BlockQ8_0], nb: usize, out: &m
 /// activation block's sum of quants (one per block of `x`).
 pub type Q4_0PanelTile =
     fn(w: &[PanelQ4_0], x: &[BlockQ8_0], sums: &[i32], nb: usize, out: &mut [f32]);
-/// `y += a · x` with `x` stored as raw little-endian float bytes (f32 or
-/// f16) of `y.len()` elements: the value-weighted sum of attention.
-pub type FloatAxpy = fn(a: f32, x: &[u8], y: &mut [f32]);
+/// The cached rows of one key/value head: position `p`'s `head_dim`
+/// elements (raw little-endian f32 or f16) start at byte `p · stride` of
+/// `bytes`.
+#[derive(Clone, Copy, Debug)]
+pub struct KvHead<'a> {
+    /// The rows, from position 0.
+    pub bytes: &'a [u8],
+    /// Bytes from one position's row to the next.
+    pub stride: usize,
+}
+
+impl<'a> KvHead<'a> {
+    /// The `len` bytes of position `p`'s row.
+    ///
+    /// # Panics
+    /// If the row is outside `bytes`.
+    #[inline]
+    pub fn row(&self, p: usize, len: usize) -> &'a [u8] {
+        &self.bytes[p * self.stride..p * self.stride + len]
+    }
+}
+
+/// The queries of one attention call: `heads` query heads of `head_dim`
+/// values side by side in `q`, and the score scale (`1/√head_dim`).
+#[derive(Clone, Copy, Debug)]
+pub struct HeadQueries<'a> {
+    /// The queries, `heads × head_dim` values.
+    pub q: &'a [f32],
+    /// Width of a head.
+    pub head_dim: usize,
+    /// Factor applied to every score.
+    pub scale: f32,
+}
+
+/// Attention of one query position for query heads sharing one key/value
+/// head, over cached positions `0 .. n_ctx`: `out` (laid out as `q`)
+/// receives softmax(q·Kᵀ·scale)·V per head; `scores` is scratch of at
+/// least `heads × n_ctx` values. `keys` and `values` hold f32 or f16 rows
+/// as the table entry says.
+pub type AttendFn = fn(
+    queries: HeadQueries<'_>,
+    keys: KvHead<'_>,
+    values: KvHead<'_>,
+    n_ctx: usize,
+    scores: &mut [f32],
+    out: &mut [f32],
+);
+/// `gate = silu(gate) · up`, element-wise.
+pub type SwigluFn = fn(gate: &mut [f32], up: &[f32]);
 /// Quantizes activations (`out.len() * 32` values) into Q8_0 blocks,
 /// bit-identical to [`quantize_q8_0`](crate::quant::quantize_q8_0).
 pub type QuantizeQ8_0 = fn(x: &[f32], out: &mut [BlockQ8_0]);
@@ -90,14 +136,16 @@ pub struct DotKernels {
     pub q4_1_tile: Q4_1Tile,
     /// Activations into Q8_0 (for Q8_0 and Q4_0 weights).
     pub quantize_q8_0: QuantizeQ8_0,
-    /// `y += a · x`, f32 `x`.
-    pub axpy_f32: FloatAxpy,
-    /// `y += a · x`, f16 `x`.
-    pub axpy_f16: FloatAxpy,
     /// Panels of Q8_0 weights × Q8_0 activations.
     pub q8_0_panel: Q8_0PanelTile,
     /// Panels of Q4_0 weights × Q8_0 activations.
     pub q4_0_panel: Q4_0PanelTile,
+    /// Attention over an f32 cache.
+    pub attend_f32: AttendFn,
+    /// Attention over an f16 cache.
+    pub attend_f16: AttendFn,
+    /// The SwiGLU gate.
+    pub swiglu: SwigluFn,
     /// Whether the panel kernels beat the row tiles on this level, i.e.
     /// whether models should be repacked into panels when loaded.
     pub prefers_panels: bool,
@@ -120,10 +168,11 @@ impl DotKernels {
         q4_0_tile: scalar::tile_q4_0,
         q4_1_tile: scalar::tile_q4_1,
         quantize_q8_0: crate::quant::quantize_q8_0,
-        axpy_f32: scalar::axpy_f32,
-        axpy_f16: scalar::axpy_f16,
         q8_0_panel: scalar::panel_q8_0,
         q4_0_panel: scalar::panel_q4_0,
+        attend_f32: scalar::attend_f32,
+        attend_f16: scalar::attend_f16,
+        swiglu: scalar::swiglu,
         prefers_panels: false,
     };
 

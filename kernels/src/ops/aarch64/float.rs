@@ -17,7 +17,7 @@ use super::asm::{f16_to_f32, f16x8_to_f32};
 use core::arch::aarch64::{
     float32x4_t, uint16x8_t, vaddq_f32, vaddvq_f32, vdupq_n_f32, vfmaq_f32, vget_low_u16,
     vld1q_f32, vld1q_u8, vreinterpretq_f32_u8, vreinterpretq_f32_u32, vreinterpretq_u16_u8,
-    vshll_high_n_u16, vshll_n_u16, vst1q_f32,
+    vshll_high_n_u16, vshll_n_u16,
 };
 
 /// Sum of all lanes of four accumulators.
@@ -196,61 +196,4 @@ pub(super) unsafe fn dot_bf16(w: &[u8], x: &[f32]) -> f32 {
     assert_eq!(w.len(), x.len() * 2, "dot_bf16: length mismatch");
     // SAFETY: the caller guarantees NEON.
     unsafe { dot_half::<Bf16>(w, x) }
-}
-
-/// `y += a · x`, f32 `x` as bytes, with NEON.
-///
-/// # Safety
-/// The CPU must support NEON.
-///
-/// # Panics
-/// If `x.len() != 4 * y.len()`.
-#[target_feature(enable = "neon")]
-pub(super) unsafe fn axpy_f32(a: f32, x: &[u8], y: &mut [f32]) {
-    assert_eq!(x.len(), y.len() * 4, "axpy_f32: length mismatch");
-    let n = y.len();
-    let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
-    let av = vdupq_n_f32(a);
-    let mut i = 0;
-    while i + 4 <= n {
-        // SAFETY: i + 4 <= n, so bytes 4i..4i+16 of `x` and elements
-        // i..i+4 of `y` are in bounds; byte loads need no alignment.
-        unsafe {
-            let xv = vreinterpretq_f32_u8(vld1q_u8(xp.add(4 * i)));
-            vst1q_f32(yp.add(i), vfmaq_f32(vld1q_f32(yp.add(i)), av, xv));
-        }
-        i += 4;
-    }
-    for (b, y) in x[4 * i..].chunks_exact(4).zip(&mut y[i..]) {
-        *y += a * f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-    }
-}
-
-/// `y += a · x`, f16 `x` as bytes, with NEON.
-///
-/// # Safety
-/// The CPU must support NEON.
-///
-/// # Panics
-/// If `x.len() != 2 * y.len()`.
-#[target_feature(enable = "neon")]
-pub(super) unsafe fn axpy_f16(a: f32, x: &[u8], y: &mut [f32]) {
-    assert_eq!(x.len(), y.len() * 2, "axpy_f16: length mismatch");
-    let n = y.len();
-    let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
-    let av = vdupq_n_f32(a);
-    let mut i = 0;
-    while i + 8 <= n {
-        // SAFETY: i + 8 <= n, so bytes 2i..2i+16 of `x` and elements
-        // i..i+8 of `y` are in bounds; byte loads need no alignment.
-        unsafe {
-            let (lo, hi) = f16x8_to_f32(vreinterpretq_u16_u8(vld1q_u8(xp.add(2 * i))));
-            vst1q_f32(yp.add(i), vfmaq_f32(vld1q_f32(yp.add(i)), av, lo));
-            vst1q_f32(yp.add(i + 4), vfmaq_f32(vld1q_f32(yp.add(i + 4)), av, hi));
-        }
-        i += 8;
-    }
-    for (b, y) in x[2 * i..].chunks_exact(2).zip(&mut y[i..]) {
-        *y += a * f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
-    }
 }

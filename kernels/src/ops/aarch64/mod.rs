@@ -8,13 +8,16 @@
 
 mod act_quant;
 mod asm;
+mod attention;
 mod float;
+mod math;
 mod panel;
 mod quant;
 mod tile;
 
-use super::scalar::{panel_shape, tile as tile_by_rows, tile_shape};
+use super::scalar::{self, attend_shape, panel_shape, tile as tile_by_rows, tile_shape};
 use super::{DotKernels, Isa};
+use super::{HeadQueries, KvHead};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PanelQ4_0, PanelQ8_0, QK};
 use quant::{Sdot, Widening};
 
@@ -44,8 +47,9 @@ pub(crate) fn table(isa: Isa) -> Option<DotKernels> {
         q4_0_tile: q4_0_neon_tile,
         q4_1_tile: q4_1_neon_tile,
         quantize_q8_0: quantize_q8_0_neon,
-        axpy_f32: axpy_f32_neon,
-        axpy_f16: axpy_f16_neon,
+        attend_f32: attend_f32_neon,
+        attend_f16: attend_f16_neon,
+        swiglu: swiglu_neon,
         ..DotKernels::SCALAR
     };
     match isa {
@@ -86,14 +90,54 @@ fn bf16_neon(w: &[u8], x: &[f32]) -> f32 {
     unsafe { float::dot_bf16(w, x) }
 }
 
-fn axpy_f32_neon(a: f32, x: &[u8], y: &mut [f32]) {
-    // SAFETY: NEON is available (see above).
-    unsafe { float::axpy_f32(a, x, y) }
+/// Declares a safe wrapper around a NEON attention kernel that checks the
+/// attention contract first and leaves head widths that are not a multiple
+/// of 8 to the scalar reference.
+macro_rules! attend_entry {
+    ($name:ident, $imp:path, $reference:path, $bytes:expr) => {
+        fn $name(
+            queries: HeadQueries<'_>,
+            keys: KvHead<'_>,
+            values: KvHead<'_>,
+            n_ctx: usize,
+            scores: &mut [f32],
+            out: &mut [f32],
+        ) {
+            attend_shape(
+                &queries,
+                &keys,
+                &values,
+                n_ctx,
+                $bytes,
+                scores.len(),
+                out.len(),
+            );
+            if !queries.head_dim.is_multiple_of(8) || n_ctx == 0 {
+                return $reference(queries, keys, values, n_ctx, scores, out);
+            }
+            // SAFETY: NEON is available (see above); the shape was checked.
+            unsafe { $imp(queries, keys, values, n_ctx, scores, out) }
+        }
+    };
 }
 
-fn axpy_f16_neon(a: f32, x: &[u8], y: &mut [f32]) {
+attend_entry!(
+    attend_f32_neon,
+    attention::attend_f32,
+    scalar::attend_f32,
+    4
+);
+attend_entry!(
+    attend_f16_neon,
+    attention::attend_f16,
+    scalar::attend_f16,
+    2
+);
+
+fn swiglu_neon(gate: &mut [f32], up: &[f32]) {
+    assert_eq!(gate.len(), up.len(), "swiglu: length mismatch");
     // SAFETY: NEON is available (see above).
-    unsafe { float::axpy_f16(a, x, y) }
+    unsafe { math::swiglu(gate, up) }
 }
 
 fn quantize_q8_0_neon(x: &[f32], out: &mut [BlockQ8_0]) {

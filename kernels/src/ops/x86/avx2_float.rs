@@ -21,7 +21,7 @@ pub(super) fn hsum_ps(v: __m256) -> f32 {
 }
 
 /// Loads 8 weights starting at element `i` as f32 lanes.
-type Widen = unsafe fn(*const u8, usize) -> __m256;
+pub(super) type Widen = unsafe fn(*const u8, usize) -> __m256;
 
 /// Shared loop: `widen(w, i)` yields elements `i..i + 8` of the weights;
 /// `tail(i)` the product of element `i` with `x[i]`.
@@ -122,53 +122,4 @@ pub(super) unsafe fn dot_bf16(w: &[u8], x: &[f32]) -> f32 {
     let tail = |i: usize| half::bf16::from_le_bytes([w[2 * i], w[2 * i + 1]]).to_f32() * x[i];
     // SAFETY: features checked by the caller; lengths match (caller contract).
     unsafe { dot_loop(w.as_ptr(), x, widen_bf16, tail) }
-}
-
-/// Shared loop of the axpys: `y[i] += a · x[i]` with `widen(x, i)` giving
-/// elements `i..i + 8` and `at(i)` element `i` for the tail.
-///
-/// # Safety
-/// AVX2, FMA and F16C must be available; `widen` must read only inside `x`
-/// for `i + 8 <= y.len()`.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn axpy_loop(a: f32, x: *const u8, y: &mut [f32], widen: Widen, at: impl Fn(usize) -> f32) {
-    let n = y.len();
-    let yp = y.as_mut_ptr();
-    let av = _mm256_set1_ps(a);
-    let mut i = 0;
-    // SAFETY: every index stays under `n`, the length of `y` and (by the
-    // caller's contract) of `x`; the CPU features are enabled.
-    unsafe {
-        while i + 8 <= n {
-            let v = _mm256_fmadd_ps(av, widen(x, i), _mm256_loadu_ps(yp.add(i)));
-            _mm256_storeu_ps(yp.add(i), v);
-            i += 8;
-        }
-    }
-    for (j, y) in y.iter_mut().enumerate().skip(i) {
-        *y += a * at(j);
-    }
-}
-
-/// `y += a · x`, f32 `x` as bytes.
-///
-/// # Safety
-/// AVX2, FMA and F16C must be available. `x.len() == 4 * y.len()`.
-#[target_feature(enable = "avx2,fma,f16c")]
-pub(super) unsafe fn axpy_f32(a: f32, x: &[u8], y: &mut [f32]) {
-    let at = |i: usize| f32::from_le_bytes([x[4 * i], x[4 * i + 1], x[4 * i + 2], x[4 * i + 3]]);
-    // SAFETY: features checked by the caller; lengths match (caller contract).
-    unsafe { axpy_loop(a, x.as_ptr(), y, widen_f32, at) }
-}
-
-/// `y += a · x`, f16 `x` as bytes.
-///
-/// # Safety
-/// AVX2, FMA and F16C must be available. `x.len() == 2 * y.len()`.
-#[target_feature(enable = "avx2,fma,f16c")]
-pub(super) unsafe fn axpy_f16(a: f32, x: &[u8], y: &mut [f32]) {
-    let at = |i: usize| half::f16::from_le_bytes([x[2 * i], x[2 * i + 1]]).to_f32();
-    // SAFETY: features checked by the caller; lengths match (caller contract).
-    unsafe { axpy_loop(a, x.as_ptr(), y, widen_f16, at) }
 }

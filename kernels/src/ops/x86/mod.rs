@@ -6,15 +6,18 @@
 //! (see `table.rs`), which is what makes calling them sound.
 
 mod avx2_act_quant;
+mod avx2_attention;
 mod avx2_float;
+mod avx2_math;
 mod avx2_panel;
 mod avx2_quant;
 mod avx2_tile;
 mod avx2_tile_float;
 mod avx512;
 
-use super::scalar::{panel_shape, tile_shape};
+use super::scalar::{self, attend_shape, panel_shape, tile_shape};
 use super::{DotKernels, Isa};
+use super::{HeadQueries, KvHead};
 use crate::quant::{BlockQ4_0, BlockQ4_1, BlockQ8_0, BlockQ8_1, PanelQ4_0, PanelQ8_0, QK};
 
 /// The kernel table for an x86 level the CPU has been checked to support.
@@ -46,10 +49,11 @@ const AVX2: DotKernels = DotKernels {
     q4_0_tile: avx2_q4_0_tile,
     q4_1_tile: avx2_q4_1_tile,
     quantize_q8_0: avx2_quantize_q8_0,
-    axpy_f32: avx2_axpy_f32,
-    axpy_f16: avx2_axpy_f16,
     q8_0_panel: avx2_q8_0_panel,
     q4_0_panel: avx2_q4_0_panel,
+    attend_f32: avx2_attend_f32,
+    attend_f16: avx2_attend_f16,
+    swiglu: avx2_swiglu,
     prefers_panels: true,
     ..DotKernels::SCALAR
 };
@@ -93,25 +97,6 @@ const AVX512_VNNI: DotKernels = DotKernels {
     q4_0_panel: avx512vnni_q4_0_panel,
     ..AVX512
 };
-
-/// Declares a safe wrapper around a `#[target_feature]` axpy that asserts
-/// the length contract first.
-macro_rules! axpy_wrapper {
-    ($name:ident, $imp:path, $bytes:expr) => {
-        fn $name(a: f32, x: &[u8], y: &mut [f32]) {
-            assert_eq!(
-                x.len(),
-                y.len() * $bytes,
-                concat!(stringify!($name), ": length mismatch")
-            );
-            // SAFETY: as for `wrapper!`; lengths were checked above.
-            unsafe { $imp(a, x, y) }
-        }
-    };
-}
-
-axpy_wrapper!(avx2_axpy_f32, avx2_float::axpy_f32, 4);
-axpy_wrapper!(avx2_axpy_f16, avx2_float::axpy_f16, 2);
 
 fn avx2_quantize_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
     assert_eq!(x.len(), out.len() * QK, "quantize_q8_0: length mismatch");
@@ -279,3 +264,53 @@ panel_wrappers!(
     avx512vnni_q4_0_panel,
     avx2_panel::q4_0_avx512vnni
 );
+
+/// Declares a safe wrapper around an AVX2 attention kernel that checks the
+/// attention contract first and leaves head widths that are not a multiple
+/// of 8 to the scalar reference.
+macro_rules! attend_wrapper {
+    ($name:ident, $imp:path, $reference:path, $bytes:expr) => {
+        fn $name(
+            queries: HeadQueries<'_>,
+            keys: KvHead<'_>,
+            values: KvHead<'_>,
+            n_ctx: usize,
+            scores: &mut [f32],
+            out: &mut [f32],
+        ) {
+            attend_shape(
+                &queries,
+                &keys,
+                &values,
+                n_ctx,
+                $bytes,
+                scores.len(),
+                out.len(),
+            );
+            if !queries.head_dim.is_multiple_of(8) || n_ctx == 0 {
+                return $reference(queries, keys, values, n_ctx, scores, out);
+            }
+            // SAFETY: as for `wrapper!`; the shape was checked above.
+            unsafe { $imp(queries, keys, values, n_ctx, scores, out) }
+        }
+    };
+}
+
+attend_wrapper!(
+    avx2_attend_f32,
+    avx2_attention::attend_f32,
+    scalar::attend_f32,
+    4
+);
+attend_wrapper!(
+    avx2_attend_f16,
+    avx2_attention::attend_f16,
+    scalar::attend_f16,
+    2
+);
+
+fn avx2_swiglu(gate: &mut [f32], up: &[f32]) {
+    assert_eq!(gate.len(), up.len(), "swiglu: length mismatch");
+    // SAFETY: as for `wrapper!` (AVX2 implies FMA in these tables).
+    unsafe { avx2_math::swiglu(gate, up) }
+}
