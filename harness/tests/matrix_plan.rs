@@ -165,6 +165,19 @@ fn ids_change_when_anything_in_the_spec_changes() {
     assert_eq!(ids(&plan(&renamed)), base);
     let timeout = MATRIX.replace("[measure]", "[measure]\ntimeout_seconds = 30");
     assert_eq!(ids(&plan(&timeout)), base);
+    // Nor does profiling one extra repetition, which the jobs carry.
+    let profiled = plan(&MATRIX.replace("[measure]", "[measure]\nprofile = true"));
+    assert_eq!(ids(&profiled), base);
+    let job = |p: &Plan| {
+        p.cells[0].job(edgebench_schema::ModelRef {
+            path: "m.gguf".into(),
+            sha256: "0".repeat(64),
+            source_sha256: None,
+        })
+    };
+    assert!(job(&profiled).profile && !job(&plan(MATRIX)).profile);
+    let sent = serde_json::to_value(job(&plan(MATRIX))).unwrap();
+    assert!(sent.get("profile").is_none(), "sent only when set: {sent}");
 }
 
 #[test]

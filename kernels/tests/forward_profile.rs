@@ -65,6 +65,10 @@ fn profiling_changes_no_logit_and_counts_every_op() {
                 quantized,
                 "{arch} {dtype}"
             );
+            // One thread never waits for another.
+            if threads == 1 {
+                assert_eq!(d.calls(OpClass::PoolWait), 0);
+            }
             let rows = d.rows();
             let share: f64 = rows.iter().map(|r| r.share).sum();
             assert!(share > 0.0 && share <= 1.0 + 1e-9, "{share}");

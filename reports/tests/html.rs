@@ -225,3 +225,67 @@ fn meter_missing_everywhere_says_why() {
     // Chosen by latency, saying energy is unknown.
     assert!(texts(&doc).contains("so chosen by latency"));
 }
+
+fn op(name: &str, ms: f64, share: f64, gbps: Option<f64>) -> edgebench_schema::OpLine {
+    edgebench_schema::OpLine {
+        op: name.to_owned(),
+        calls: 30,
+        ms_per_token: ms,
+        share_pct: share,
+        weight_gb_per_s: gbps,
+    }
+}
+
+#[test]
+fn profiled_cells_get_a_table_of_where_the_time_goes() {
+    let mut input = fixture::fixed_run();
+    assert!(
+        !render(&input).contains("id=\"profiles\""),
+        "no section without a profile"
+    );
+    let phase = |ops| edgebench_schema::PhaseReport {
+        forwards: 7,
+        tokens: 7,
+        ms_per_token: 5.5,
+        ops,
+        unattributed_ms_per_token: 0.01,
+    };
+    input.cells[0].result.profile = Some(edgebench_schema::ProfileReport {
+        prefill: phase(vec![op("matmul gate/up", 0.31, 33.8, Some(0.75))]),
+        decode: phase(vec![
+            op("matmul gate/up", 1.4771, 26.7, Some(20.22)),
+            op("attention <b>", 0.7162, 12.9, None),
+        ]),
+    });
+    input.cells[0].device = "pi5 & <i>".to_owned();
+    let html = render(&input);
+    let doc = parse(&html);
+    let section = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("profiles"))
+        .expect("the profiles section");
+    let text: String = section
+        .descendants()
+        .filter(|n| n.is_text() && !n.text().unwrap_or_default().trim().is_empty())
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("|");
+    for want in [
+        "matmul gate/up",
+        "1.4771",
+        "26.7 %",
+        "20.2",
+        "0.3100",
+        "attention <b>",
+        "pi5 & <i>",
+        "decode 5.500 ms/token (7 steps)",
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    assert!(
+        !doc.descendants()
+            .any(|n| n.has_tag_name("b") || n.has_tag_name("i"))
+    );
+    // Attention ran only in decode: its prefill cells say so with a dash.
+    assert!(text.contains("attention <b>|0.7162|12.9 %|–|–|–"), "{text}");
+}

@@ -610,6 +610,7 @@ fn agent_job(model: &Model, threads: u32, options: &Options) -> Job {
             ..MeterChoice::default()
         },
         thermal_gate: None,
+        profile: false,
     }
 }
 

@@ -140,6 +140,44 @@ fn run_without_a_meter_reports_why_energy_is_missing() {
 }
 
 #[test]
+fn a_profiled_job_reports_where_one_extra_rep_spent_its_time() {
+    let model = tiny_model("agent-profile");
+    let plain = job(&model, "none");
+    let (_, r, raw) = run(&plain.to_string());
+    assert!(
+        r.profile.is_none() && raw.get("profile").is_none(),
+        "only when asked"
+    );
+    let mut j = plain;
+    j["profile"] = json!(true);
+    j["threads"] = json!(2);
+    let (code, r, raw) = run(&j.to_string());
+    check_ok(code, &r, &raw, &model);
+    let p = r.profile.as_ref().expect("a profile");
+    let steps = u64::from(r.workload.as_ref().unwrap().gen_tokens) - 1;
+    assert_eq!((p.prefill.forwards, p.decode.forwards), (1, steps));
+    assert_eq!(
+        p.prefill.tokens,
+        u64::from(r.workload.as_ref().unwrap().prompt_tokens)
+    );
+    let ops: Vec<&str> = p.decode.ops.iter().map(|o| o.op.as_str()).collect();
+    for op in [
+        "matmul q/k/v",
+        "attention",
+        "matmul gate/up",
+        "output projection",
+    ] {
+        assert!(ops.contains(&op), "{op} missing from {ops:?}");
+    }
+    let down = p.decode.ops.iter().find(|o| o.op == "matmul down").unwrap();
+    assert!(down.weight_gb_per_s.is_some_and(|g| g > 0.0), "{down:?}");
+    let share: f64 = p.decode.ops.iter().map(|o| o.share_pct).sum();
+    assert!(share > 0.0 && share <= 100.0 + 1e-6, "{share}");
+    // The extra repetition is not one of the measured ones.
+    assert!(r.reps.len() <= 4, "{}", r.reps.len());
+}
+
+#[test]
 fn run_with_the_automatic_meter() {
     let model = tiny_model("agent-auto");
     let mut j = job(&model, "auto");

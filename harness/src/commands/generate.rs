@@ -10,7 +10,9 @@ use edgebench_kernels::generate::{self, GenerateOptions, Sampler, SamplerConfig,
 use edgebench_kernels::model::{KvType, Session, SessionOptions};
 use serde::Serialize;
 
-use super::generate_profile::ProfileReport;
+use super::generate_profile::render;
+use edgebench_schema::ProfileReport;
+use edgebench_targets::agent::profile_report;
 
 use super::loading::{self, default_threads};
 
@@ -197,7 +199,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             .then(|| (generation.tokens.len() - 1) as f64 / decode_time),
         prompt_tokens: prompt,
         tokens: generation.tokens,
-        profile: session.profile().map(ProfileReport::of),
+        profile: session.profile().map(profile_report),
     };
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -228,7 +230,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             },
         );
         if let Some(p) = &report.profile {
-            eprint!("{}", p.render());
+            eprint!("{}", render(p));
         }
     }
     out.flush()?;

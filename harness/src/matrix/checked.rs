@@ -118,6 +118,8 @@ pub struct Measure {
     pub thermal_gate: Option<ThermalGateSettings>,
     /// Seconds before a cell is stopped as `timeout`.
     pub timeout_seconds: f64,
+    /// Profile one extra repetition per op.
+    pub profile: bool,
 }
 
 /// Accuracy settings.

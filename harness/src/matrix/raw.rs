@@ -193,6 +193,10 @@ pub struct RawMeasure {
     /// `timeout_seconds = 600`: a cell still running after this long is
     /// stopped and marked `timeout` (not part of the cell id).
     pub timeout_seconds: Option<Spanned<f64>>,
+    /// `profile = false`: after the measured repetitions, one more with the
+    /// forward passes timed per class of operation, reported with the
+    /// result (not part of the cell id; the metrics never include it).
+    pub profile: Option<bool>,
 }
 
 /// `[accuracy]`: perplexity and drift against a reference recipe.

@@ -174,6 +174,7 @@ pub fn check_measure(c: &mut Checker<'_>, raw: Option<&RawMeasure>) -> Measure {
         counters: raw.counters.unwrap_or(true),
         thermal_gate,
         timeout_seconds,
+        profile: raw.profile.unwrap_or(false),
     }
 }
 

@@ -81,6 +81,8 @@ pub struct Cell {
     pub thermal_gate: Option<ThermalGateSettings>,
     /// Seconds before the cell is stopped as `timeout`.
     pub timeout_seconds: f64,
+    /// Profile one extra repetition per op (not part of the id).
+    pub profile: bool,
     /// Estimated memory.
     pub memory: FitEstimate,
     /// Planned or skipped.
@@ -116,6 +118,7 @@ impl Cell {
             measure: self.measure.clone(),
             meter: self.meter.clone(),
             thermal_gate: self.thermal_gate.clone(),
+            profile: self.profile,
         }
     }
 }
@@ -249,6 +252,7 @@ fn cell(
         meter,
         thermal_gate: matrix.measure.thermal_gate.clone(),
         timeout_seconds: matrix.measure.timeout_seconds,
+        profile: matrix.measure.profile,
         memory,
         status,
     }

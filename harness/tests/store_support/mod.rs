@@ -135,6 +135,7 @@ pub fn result(i: usize, seed: u64) -> JobResult {
         warmup_reps: 1,
         reps,
         timing: None,
+        profile: None,
     }
 }
 

@@ -34,11 +34,15 @@ pub enum OpClass {
     Residuals,
     /// The output (vocabulary) projection.
     OutputProjection,
+    /// The calling thread waiting, at the end of a parallel call, for the
+    /// other threads to finish their share: load imbalance and wake-up
+    /// latency (taken out of the operation it happened in).
+    PoolWait,
 }
 
 impl OpClass {
     /// Every class, in the order of a forward pass.
-    pub const ALL: [OpClass; 13] = [
+    pub const ALL: [OpClass; 14] = [
         OpClass::Embedding,
         OpClass::Norms,
         OpClass::ActivationQuant,
@@ -52,6 +56,7 @@ impl OpClass {
         OpClass::Swiglu,
         OpClass::MatmulDown,
         OpClass::OutputProjection,
+        OpClass::PoolWait,
     ];
 
     /// Its name in tables and JSON.
@@ -70,6 +75,7 @@ impl OpClass {
             OpClass::Swiglu => "swiglu",
             OpClass::Residuals => "residuals",
             OpClass::OutputProjection => "output projection",
+            OpClass::PoolWait => "pool wait",
         }
     }
 
@@ -117,6 +123,16 @@ impl PhaseProfile {
         t.calls += 1;
         t.time += time;
         t.weight_bytes += weight_bytes;
+    }
+
+    /// Moves `time` out of `from` into `to` (one call of `to`), e.g. the
+    /// pool's wait out of the operation it happened in.
+    pub fn reattribute(&mut self, from: OpClass, to: OpClass, time: Duration) {
+        let f = &mut self.totals[from.index()];
+        f.time = f.time.saturating_sub(time);
+        let t = &mut self.totals[to.index()];
+        t.calls += 1;
+        t.time += time;
     }
 
     /// Counts one forward pass of `tokens` tokens that took `wall`.

@@ -334,6 +334,7 @@ impl Session {
             timed(prof, OpClass::Swiglu, 0, || {
                 swiglu(mm.pool_mut(), kernels.swiglu, gate, up)
             });
+            pool_wait_of(prof, OpClass::Swiglu, mm);
             project_timed(
                 prof,
                 OpClass::MatmulDown,
@@ -407,11 +408,26 @@ fn project_timed<const N: usize>(
     project(mm, products, x, n)?;
     let total = start.elapsed();
     let quant = mm.take_activation_quant_time().unwrap_or_default();
-    p.add(op, total.saturating_sub(quant), bytes);
+    let wait = mm.pool_mut().take_wait().unwrap_or_default();
+    p.add(op, total.saturating_sub(quant + wait), bytes);
     if !quant.is_zero() {
         p.add(OpClass::ActivationQuant, quant, 0);
     }
+    if !wait.is_zero() {
+        p.add(OpClass::PoolWait, wait, 0);
+    }
     Ok(())
+}
+
+/// Moves the pool's waits during the last `op` (a parallel call outside
+/// the products) from `op` to [`OpClass::PoolWait`], when profiling.
+fn pool_wait_of(profile: &mut Option<&mut PhaseProfile>, op: OpClass, mm: &mut Matmul) {
+    if let Some(p) = profile {
+        let wait = mm.pool_mut().take_wait().unwrap_or_default();
+        if !wait.is_zero() {
+            p.reattribute(op, OpClass::PoolWait, wait);
+        }
+    }
 }
 
 /// `yⱼ = Wⱼ·x` for `n` rows and each `(Wⱼ, yⱼ)` of `products`, the input

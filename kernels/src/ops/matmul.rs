@@ -80,9 +80,12 @@ impl Matmul {
         })
     }
 
-    /// Times the quantization of activations from now on (or stops).
+    /// Times the quantization of activations, and the pool's waits, from
+    /// now on (or stops). The quantization's time leaves out the pool's
+    /// waits during it (see [`ThreadPool::take_wait`]).
     pub fn time_activation_quant(&mut self, on: bool) {
         self.act_quant = on.then_some(Duration::ZERO);
+        self.pool.time_waits(on);
     }
 
     /// The time spent quantizing activations since the last call, when
@@ -181,6 +184,7 @@ impl Matmul {
             needs(|t| t == GgmlType::Q4_1),
         );
         let start = (self.act_quant.is_some() && (q8_0 || q8_1)).then(Instant::now);
+        let waited = self.pool.waited().unwrap_or_default();
         if q8_0 {
             let act = scratch(&mut self.q8_0, n * nb);
             quantize_rows(&mut self.pool, x, cols, act, self.kernels.quantize_q8_0);
@@ -199,7 +203,13 @@ impl Matmul {
             quantize_rows(&mut self.pool, x, cols, act, quantize_q8_1);
         }
         if let (Some(t), Some(start)) = (self.act_quant.as_mut(), start) {
-            *t += start.elapsed();
+            // The pool's wait during a parallel quantization stays the pool's.
+            let wait = self
+                .pool
+                .waited()
+                .unwrap_or_default()
+                .saturating_sub(waited);
+            *t += start.elapsed().saturating_sub(wait);
         }
         let acts = Activations {
             f32: x,

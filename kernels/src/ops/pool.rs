@@ -139,6 +139,8 @@ fn worker(shared: Arc<Shared>, creator: Thread) {
 pub struct ThreadPool {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
+    /// Time the caller waited for workers since last taken, when timed.
+    waited: Option<Duration>,
 }
 
 impl ThreadPool {
@@ -163,6 +165,7 @@ impl ThreadPool {
         let mut pool = ThreadPool {
             shared,
             workers: Vec::new(),
+            waited: None,
         };
         for i in 1..threads.max(1) {
             let (s, creator) = (Arc::clone(&pool.shared), thread::current());
@@ -175,6 +178,23 @@ impl ThreadPool {
             thread::park_timeout(SPIN);
         }
         Ok(pool)
+    }
+
+    /// Times, from now on (or no longer), how long the calling thread waits
+    /// at the end of each call for workers still running their chunks.
+    pub fn time_waits(&mut self, on: bool) {
+        self.waited = on.then_some(Duration::ZERO);
+    }
+
+    /// The waiting time since the last call, when timed (see
+    /// [`time_waits`](Self::time_waits)).
+    pub fn take_wait(&mut self) -> Option<Duration> {
+        self.waited.as_mut().map(std::mem::take)
+    }
+
+    /// The waiting time so far, without taking it.
+    pub fn waited(&self) -> Option<Duration> {
+        self.waited
     }
 
     /// Threads taking part in a call, the caller included.
@@ -205,6 +225,7 @@ impl ThreadPool {
             self.shared.job.store(erased, SeqCst);
             self.publish();
             job.work();
+            let done = self.waited.is_some().then(Instant::now);
             // Every chunk is handed out: close the job to latecomers, then
             // wait for the registered workers to finish theirs.
             self.shared.job.store(std::ptr::null_mut(), SeqCst);
@@ -216,6 +237,9 @@ impl ThreadPool {
                     // the timeout.
                     thread::park_timeout(SPIN);
                 }
+            }
+            if let (Some(w), Some(done)) = (self.waited.as_mut(), done) {
+                *w += done.elapsed();
             }
         }
         let panic = job

@@ -3,10 +3,12 @@
 //! through an askama template, which escapes every value by default. The
 //! only markup inserted unescaped is the charts' SVG, which plotters writes
 //! with every text escaped. When the run went through the regression gate,
-//! a section shows its verdicts and the A/A canaries' calibration.
+//! a section shows its verdicts and the A/A canaries' calibration; cells
+//! run with a per-op profile get a section of their own.
 
 mod all_cells;
 mod gate;
+mod profile;
 mod view;
 
 use askama::Template;
@@ -17,6 +19,7 @@ use crate::recommend::recommend;
 use crate::table::build_tables;
 pub use all_cells::ALL_CELLS_COLUMNS;
 use gate::GateView;
+use profile::ProfileView;
 use view::{ChartView, FailedView, GroupView, HeaderView};
 
 /// Why a report could not be rendered.
@@ -38,6 +41,7 @@ struct ReportPage<'a> {
     failed: Vec<FailedView<'a>>,
     groups: Vec<GroupView>,
     charts: Vec<ChartView>,
+    profiles: Vec<ProfileView>,
     columns: &'static [&'static str],
     rows: Vec<Vec<all_cells::Value>>,
     css: &'static str,
@@ -80,6 +84,7 @@ pub fn render_html_with(
             .map(|(i, (t, r))| GroupView::new(i, t, r))
             .collect(),
         charts: charts.iter().map(ChartView::new).collect(),
+        profiles: input.cells.iter().filter_map(ProfileView::new).collect(),
         columns: &ALL_CELLS_COLUMNS,
         rows: input.cells.iter().map(all_cells::row).collect(),
         css: include_str!("../../templates/report.css"),

@@ -197,6 +197,12 @@ pub struct Job {
     /// Optional thermal gate.
     #[serde(default)]
     pub thermal_gate: Option<ThermalGateSettings>,
+    /// After the measured repetitions, run one more with the forward passes
+    /// timed per class of operation and report it as the result's
+    /// `profile` (never counted in the metrics). Sent only when set, so
+    /// agents older than the option still take every other job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub profile: bool,
 }
 
 impl Job {

@@ -9,11 +9,13 @@
 
 pub mod accuracy;
 pub mod job;
+pub mod profile;
 pub mod result;
 pub mod stats;
 
 pub use accuracy::AccuracyReport;
 pub use job::{Job, MeasureSettings, MeterChoice, ModelRef, SchemaError, ThermalGateSettings};
+pub use profile::{OpLine, PhaseReport, ProfileReport};
 pub use result::{
     AgentInfo, CellTiming, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport,
     ModelReport, RepSample, Status, Validity,

@@ -304,6 +304,10 @@ pub struct JobResult {
     /// Where the cell's wall time went (absent in older results).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<CellTiming>,
+    /// Where one extra, unmeasured repetition spent its time per class of
+    /// operation, when the job asked for it (`measure.profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::ProfileReport>,
 }
 
 /// Where a cell's wall time went: the agent's own time and the time the
@@ -359,6 +363,7 @@ impl JobResult {
             warmup_reps: 0,
             reps: Vec::new(),
             timing: None,
+            profile: None,
         }
     }
 

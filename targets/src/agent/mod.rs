@@ -16,6 +16,7 @@ mod job_input;
 mod meter_setup;
 mod model;
 mod probe;
+mod profile;
 mod run;
 mod run_cli;
 mod store_cli;
@@ -29,6 +30,7 @@ pub use job_input::{JOB_LINE_LIMIT, JobInputError, read_job_line};
 pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
 pub use model::{Loaded, SessionInference, load, prompt_tokens, verify_model};
 pub use probe::probe;
+pub use profile::{profile_report, profiled_rep};
 pub use run::{refuse, run, run_job};
 
 use edgebench_kernels::ops::Isa;

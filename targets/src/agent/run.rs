@@ -9,6 +9,7 @@ use edgebench_schema::{Job, JobResult, MemoryReport, SCHEMA_VERSION, Status, Val
 use super::device::{self, DeviceReport, check_device, hottest, run_gate, seconds};
 use super::meter_setup::{meter_config, start_meter};
 use super::model::{SessionInference, load, prompt_tokens, verify_model};
+use super::profile::profiled_rep;
 use super::{AgentError, agent_info, error_chain};
 use crate::counters::Counters;
 use crate::meters::read_process_memory;
@@ -102,7 +103,7 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         .threads(job.threads as usize);
     let session = Session::new(loaded.model.clone(), &options)?;
     let prompt_ids = prompt_tokens(job.prompt_tokens as usize, n_vocab, job.seed);
-    let mut inference = SessionInference::new(session, prompt_ids);
+    let mut inference = SessionInference::new(session, prompt_ids.clone());
 
     let m = &job.measure;
     let policy = RepPolicy {
@@ -157,6 +158,19 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
             rss_anon_kib: p.rss_anon_kib,
             rss_file_kib: p.rss_file_kib,
         });
+    // After the memory is read: the profiled session's cache replaces the
+    // measured one's and must not count.
+    let profile = if job.profile {
+        progress("one more repetition, profiled per op");
+        Some(profiled_rep(
+            &loaded.model,
+            &options,
+            &prompt_ids,
+            job.gen_tokens,
+        )?)
+    } else {
+        None
+    };
     let device = DeviceReport {
         temp_before_c: hottest(&before),
         temp_after_c: hottest(&after),
@@ -189,5 +203,6 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         warmup_reps: measurement.warmup_reps,
         reps: assembled.reps,
         timing: None,
+        profile,
     })
 }
