@@ -1,7 +1,8 @@
-//! One decode step at position 64 and a 128-token prefill on a random model
-//! in the SmolLM2-135M shape (576 wide, 30 layers, 9 heads over 3 KV heads,
-//! ff 1536, vocabulary 49152, tied embeddings), in Q8_0 and Q4_0, on 1 and
-//! 2 threads.
+//! One decode step at position 128 and a 128-token prefill on a random
+//! model in the SmolLM2-135M shape (576 wide, 30 layers, 9 heads over 3 KV
+//! heads, ff 1536, vocabulary 49152, tied embeddings) with an f16 KV cache,
+//! in Q8_0 and Q4_0 with the tied embedding at Q8_0 as llama-quantize
+//! writes both files, on 1 and 2 threads.
 //!
 //! `cargo bench -p edgebench-kernels --bench decode`
 
@@ -12,7 +13,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use edgebench_kernels::gguf::{ArrayValue, GgufFile, GgufWriter, Value};
 use edgebench_kernels::model::{
-    Logits, Model, ModelConfig, Session, SessionOptions, Tensor, TensorSet,
+    KvType, Logits, Model, ModelConfig, Session, SessionOptions, Tensor, TensorSet,
 };
 use edgebench_kernels::quant::GgmlType;
 use rand::rngs::SmallRng;
@@ -66,7 +67,7 @@ fn model(dtype: GgmlType) -> Arc<Model> {
     add(
         "token_embd.weight".into(),
         vec![N_EMBD, N_VOCAB],
-        dtype,
+        GgmlType::Q8_0,
         1.0,
     );
     add(
@@ -106,14 +107,16 @@ fn decode(c: &mut Criterion) {
         g.sample_size(10).warm_up_time(Duration::from_millis(500));
         g.throughput(Throughput::Elements(1));
         for threads in THREADS {
-            let options = SessionOptions::new(CONTEXT).threads(threads);
+            let options = SessionOptions::new(CONTEXT)
+                .kv_type(KvType::F16)
+                .threads(threads);
             let mut s = Session::new(Arc::clone(&m), &options).unwrap();
-            s.forward(&prompt[..64], Logits::Last).unwrap();
-            let id = BenchmarkId::new("pos64", format!("{threads}t"));
+            s.forward(&prompt, Logits::Last).unwrap();
+            let id = BenchmarkId::new("pos128", format!("{threads}t"));
             g.bench_function(id, |b| {
                 b.iter(|| {
-                    s.truncate(64);
-                    black_box(s.forward(&[prompt[64]], Logits::Last).unwrap()[0])
+                    s.truncate(128);
+                    black_box(s.forward(&[prompt[0]], Logits::Last).unwrap()[0])
                 })
             });
         }
@@ -123,7 +126,9 @@ fn decode(c: &mut Criterion) {
         g.sample_size(10).warm_up_time(Duration::from_millis(500));
         g.throughput(Throughput::Elements(prompt.len() as u64));
         for threads in THREADS {
-            let options = SessionOptions::new(CONTEXT).threads(threads);
+            let options = SessionOptions::new(CONTEXT)
+                .kv_type(KvType::F16)
+                .threads(threads);
             let mut s = Session::new(Arc::clone(&m), &options).unwrap();
             let id = BenchmarkId::new("128", format!("{threads}t"));
             g.bench_function(id, |b| {

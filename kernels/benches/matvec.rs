@@ -1,13 +1,17 @@
 //! Matrix-vector throughput per weight format against a STREAM-style triad
-//! (the memory bandwidth ceiling), prefill matmul, and the thread pool's
-//! per-call overhead.
+//! (the memory bandwidth ceiling) on SmolLM2-135M's shapes (Q|K|V 960×576,
+//! attention out 576×576, gate|up 3072×576, down 576×1536, output
+//! 49152×576) and a large matrix, prefill matmul, and the thread pool's
+//! per-call overhead. Q8_0 and Q4_0 also run repacked into panels
+//! (`-panels`), as models are loaded on CPUs whose kernels prefer them.
 //!
 //! `cargo bench -p edgebench-kernels --bench matvec`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use edgebench_kernels::ops::{Matmul, ThreadPool, WeightMatrix};
 use edgebench_kernels::quant::{
-    BlockQ4_0, BlockQ4_1, BlockQ8_0, GgmlType, QK, quantize_q4_0, quantize_q4_1, quantize_q8_0,
+    BlockQ4_0, BlockQ4_1, BlockQ8_0, GgmlType, QK, pack_q4_0, pack_q8_0, quantize_q4_0,
+    quantize_q4_1, quantize_q8_0,
 };
 use half::{bf16, f16};
 use rand::rngs::StdRng;
@@ -53,9 +57,43 @@ fn encode(dtype: GgmlType, w: &[f32]) -> Vec<u8> {
     }
 }
 
+/// Row-major Q8_0 or Q4_0 bytes (`rows × cols`) repacked into panels.
+fn panels(dtype: GgmlType, bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let nb = cols / QK;
+    match dtype {
+        GgmlType::Q8_0 => {
+            bytemuck::cast_slice(&pack_q8_0(bytemuck::cast_slice(bytes), rows, nb)).to_vec()
+        }
+        _ => bytemuck::cast_slice(&pack_q4_0(bytemuck::cast_slice(bytes), rows, nb)).to_vec(),
+    }
+}
+
+/// The formats of a group: each compute format, and Q8_0 and Q4_0 again as
+/// panels.
+fn layouts(wf: &[f32], rows: usize, cols: usize) -> Vec<(String, GgmlType, bool, Vec<u8>)> {
+    let mut out = Vec::new();
+    for dtype in FORMATS {
+        let bytes = encode(dtype, wf);
+        if matches!(dtype, GgmlType::Q8_0 | GgmlType::Q4_0) {
+            let packed = panels(dtype, &bytes, rows, cols);
+            out.push((format!("{}-panels", dtype.name()), dtype, true, packed));
+        }
+        out.push((dtype.name().to_owned(), dtype, false, bytes));
+    }
+    out
+}
+
 fn matvec(c: &mut Criterion) {
     let mut drivers: Vec<Matmul> = THREADS.iter().map(|&t| Matmul::new(t).unwrap()).collect();
-    for (rows, cols, secs) in [(576, 1536, 2), (2048, 5632, 3), (8192, 8192, 4)] {
+    let shapes = [
+        (960, 576, 2),
+        (576, 576, 2),
+        (3072, 576, 2),
+        (576, 1536, 2),
+        (49152, 576, 3),
+        (8192, 8192, 4),
+    ];
+    for (rows, cols, secs) in shapes {
         let mut g = c.benchmark_group(format!("matvec/{rows}x{cols}"));
         g.sample_size(10)
             .warm_up_time(Duration::from_millis(500))
@@ -63,12 +101,15 @@ fn matvec(c: &mut Criterion) {
         let wf = random(1, rows * cols);
         let x = random(2, cols);
         let mut y = vec![0.0f32; rows];
-        for dtype in FORMATS {
-            let bytes = encode(dtype, &wf);
-            let w = WeightMatrix::new(dtype, rows, cols, &bytes).unwrap();
+        for (name, dtype, packed, bytes) in layouts(&wf, rows, cols) {
+            let w = if packed {
+                WeightMatrix::panels(dtype, rows, cols, &bytes).unwrap()
+            } else {
+                WeightMatrix::new(dtype, rows, cols, &bytes).unwrap()
+            };
             g.throughput(Throughput::Bytes(bytes.len() as u64));
             for m in &mut drivers {
-                let id = BenchmarkId::new(dtype.name(), format!("{}t", m.threads()));
+                let id = BenchmarkId::new(&name, format!("{}t", m.threads()));
                 g.bench_function(id, |b| {
                     b.iter(|| m.matvec(&w, black_box(&x), &mut y).unwrap())
                 });
@@ -88,12 +129,18 @@ fn prefill(c: &mut Criterion) {
     let wf = random(3, rows * cols);
     let x = random(4, n * cols);
     let mut y = vec![0.0f32; n * rows];
-    for dtype in [GgmlType::Q8_0, GgmlType::Q4_0] {
-        let bytes = encode(dtype, &wf);
-        let w = WeightMatrix::new(dtype, rows, cols, &bytes).unwrap();
+    for (name, dtype, packed, bytes) in layouts(&wf, rows, cols) {
+        if !matches!(dtype, GgmlType::Q8_0 | GgmlType::Q4_0) {
+            continue;
+        }
+        let w = if packed {
+            WeightMatrix::panels(dtype, rows, cols, &bytes).unwrap()
+        } else {
+            WeightMatrix::new(dtype, rows, cols, &bytes).unwrap()
+        };
         for &t in &THREADS {
             let mut m = Matmul::new(t).unwrap();
-            let id = BenchmarkId::new(dtype.name(), format!("{t}t"));
+            let id = BenchmarkId::new(&name, format!("{t}t"));
             g.bench_function(id, |b| {
                 b.iter(|| m.matmul(&w, black_box(&x), n, &mut y).unwrap())
             });
