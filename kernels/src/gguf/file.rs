@@ -107,6 +107,15 @@ impl GgufFile {
         }
     }
 
+    /// Marks bytes `start .. start + len` of a mapped file as read at
+    /// random (see [`mmap::advise_random`](super::mmap::advise_random));
+    /// nothing for a file held in memory.
+    pub(crate) fn advise_random_range(&self, start: usize, len: usize) {
+        if let Storage::Mapped(m) = &self.storage {
+            super::mmap::advise_random(m, start, len);
+        }
+    }
+
     /// The whole file.
     pub fn bytes(&self) -> &[u8] {
         match &self.storage {

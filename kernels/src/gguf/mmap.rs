@@ -29,3 +29,10 @@ pub(crate) fn release(map: &Mmap, offset: usize, len: usize) {
     // same assumption as `map`), and no reference into the map dangles.
     let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len) };
 }
+
+/// Tells the kernel that bytes `offset .. offset + len` of `map` are read
+/// at random (row lookups), so a fault maps the page it needs rather than
+/// reading ahead. Best effort.
+pub(crate) fn advise_random(map: &Mmap, offset: usize, len: usize) {
+    let _ = map.advise_range(memmap2::Advice::Random, offset, len);
+}

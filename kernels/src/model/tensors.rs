@@ -132,6 +132,14 @@ impl Tensor {
         }
     }
 
+    /// Marks a mapped tensor as read at random (row lookups): a page fault
+    /// then brings in the page it needs, not the read-ahead around it.
+    pub(crate) fn advise_random(&self) {
+        if let TensorData::Mapped { file, start, len } = &self.data {
+            file.advise_random_range(*start, *len);
+        }
+    }
+
     /// Whether the bytes are borrowed from a memory-mapped file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.data, TensorData::Mapped { .. })

@@ -245,6 +245,10 @@ impl Model {
     pub fn pack_panels(&mut self) {
         if self.output.is_none() {
             self.token_embd.pack_panels();
+            // Only looked up by row from now on.
+            if self.token_embd.panels.is_some() {
+                self.token_embd.tensor.advise_random();
+            }
         }
         for m in self.matrices_mut() {
             m.pack_panels();

@@ -45,18 +45,16 @@ pub struct PanelQ4_0 {
 /// # Panics
 /// If `rows` is not a multiple of 8 or `blocks.len() != rows * nb`.
 pub fn pack_q8_0(blocks: &[BlockQ8_0], rows: usize, nb: usize) -> Vec<PanelQ8_0> {
-    check(blocks.len(), rows, nb);
-    let mut out = vec![PanelQ8_0::zeroed(); rows / PANEL_ROWS * nb];
-    for (p, panel) in out.chunks_exact_mut(nb.max(1)).enumerate() {
-        for (b, pb) in panel.iter_mut().enumerate() {
-            for r in 0..PANEL_ROWS {
-                let src = &blocks[(p * PANEL_ROWS + r) * nb + b];
-                pb.d[r] = src.d;
-                interleave(&src.qs, r, &mut pb.qs);
-            }
+    pack(blocks, rows, nb, |src| {
+        let mut qs = [0i8; PANEL_ROWS * QK];
+        for (r, s) in src.iter().enumerate() {
+            interleave(&s.qs, r, &mut qs);
         }
-    }
-    out
+        PanelQ8_0 {
+            d: src.map(|s| s.d),
+            qs,
+        }
+    })
 }
 
 /// Repacks row-major Q4_0 blocks (`rows × nb`, `rows` a multiple of 8)
@@ -65,21 +63,40 @@ pub fn pack_q8_0(blocks: &[BlockQ8_0], rows: usize, nb: usize) -> Vec<PanelQ8_0>
 /// # Panics
 /// If `rows` is not a multiple of 8 or `blocks.len() != rows * nb`.
 pub fn pack_q4_0(blocks: &[BlockQ4_0], rows: usize, nb: usize) -> Vec<PanelQ4_0> {
+    pack(blocks, rows, nb, |src| {
+        let mut qs = [0u8; PANEL_ROWS * QK / 2];
+        for (r, s) in src.iter().enumerate() {
+            interleave(&s.qs, r, &mut qs);
+        }
+        PanelQ4_0 {
+            d: src.map(|s| s.d),
+            qs,
+        }
+    })
+}
+
+/// Builds each panel block from the eight row blocks it interleaves, in
+/// output order, written once (no zeroed buffer first).
+fn pack<B, P>(
+    blocks: &[B],
+    rows: usize,
+    nb: usize,
+    panel: impl Fn([&B; PANEL_ROWS]) -> P,
+) -> Vec<P> {
     check(blocks.len(), rows, nb);
-    let mut out = vec![PanelQ4_0::zeroed(); rows / PANEL_ROWS * nb];
-    for (p, panel) in out.chunks_exact_mut(nb.max(1)).enumerate() {
-        for (b, pb) in panel.iter_mut().enumerate() {
-            for r in 0..PANEL_ROWS {
-                let src = &blocks[(p * PANEL_ROWS + r) * nb + b];
-                pb.d[r] = src.d;
-                interleave(&src.qs, r, &mut pb.qs);
-            }
+    let mut out = Vec::with_capacity(rows / PANEL_ROWS * nb);
+    for p in 0..rows / PANEL_ROWS {
+        for b in 0..nb {
+            out.push(panel(std::array::from_fn(|r| {
+                &blocks[(p * PANEL_ROWS + r) * nb + b]
+            })));
         }
     }
     out
 }
 
 /// Writes row `r`'s bytes into its slots of the 4-byte groups of `dst`.
+#[inline]
 fn interleave<T: Copy>(src: &[T], r: usize, dst: &mut [T]) {
     for (g, group) in src.chunks_exact(4).enumerate() {
         let at = 4 * (PANEL_ROWS * g + r);
