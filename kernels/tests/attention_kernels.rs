@@ -38,6 +38,7 @@ fn cache(values: &[f32], f16_rows: bool) -> Vec<u8> {
 #[test]
 fn attention_matches_the_reference() {
     let mut rng = StdRng::seed_from_u64(31);
+    let (mut same, mut total) = (0usize, 0usize);
     for k in levels() {
         for hd in [8, 12, 16, 64, 128] {
             for heads in [1, 3, 4, 6] {
@@ -75,17 +76,25 @@ fn attention_matches_the_reference() {
                         };
                         let (got, want) = (run(&k), run(&DotKernels::SCALAR));
                         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                            // The same arithmetic but for the rare last-bit
+                            // difference of the vector exp.
                             assert!(
-                                (g - w).abs() <= 1e-5 * 2.0,
+                                (g - w).abs() <= 1e-6 * w.abs() + 1e-7,
                                 "{} hd {hd} heads {heads} n_ctx {n_ctx} f16 {f16_rows}: out[{i}] = {g}, reference {w}",
                                 k.isa
                             );
                         }
+                        same += got.iter().zip(&want).filter(|(g, w)| g == w).count();
+                        total += got.len();
                     }
                 }
             }
         }
     }
+    assert!(
+        same * 100 >= total * 99,
+        "{same} of {total} outputs identical"
+    );
 }
 
 #[test]
@@ -112,20 +121,50 @@ fn swiglu_matches_the_reference_across_the_exponential() {
         3.5,
         -3.5,
     ]);
+    // Every 97th float from -110 to 110: the whole range of the exponential.
+    let mut bits = (-110.0f32).to_bits();
+    while f32::from_bits(bits) < -1e-30 {
+        gate.push(f32::from_bits(bits));
+        bits -= 97;
+    }
+    let mut bits = 1e-30f32.to_bits();
+    while f32::from_bits(bits) < 110.0 {
+        gate.push(f32::from_bits(bits));
+        bits += 97;
+    }
     let up = random(&mut rng, gate.len(), 2.0);
     for k in levels() {
         let (mut got, mut want) = (gate.clone(), gate.clone());
         (k.swiglu)(&mut got, &up);
         (DotKernels::SCALAR.swiglu)(&mut want, &up);
+        let mut differ = 0;
         for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
-            let tol = 4.0 * f32::EPSILON * w.abs() + 1e-30;
+            if g == w || (g.is_nan() && w.is_nan()) {
+                continue;
+            }
+            differ += 1;
+            // At most the last bit of exp, carried through one division.
+            let tol = 2.0 * f32::EPSILON * w.abs() + f32::MIN_POSITIVE;
             assert!(
-                (g - w).abs() <= tol || g == w || (g.is_nan() && w.is_nan()),
+                (g - w).abs() <= tol,
                 "{} gate {} up {}: {g} vs reference {w}",
                 k.isa,
                 gate[i],
                 up[i]
             );
         }
+        // The C library's expf is within 0.502 ulp, ours within ~1e-8 ulp of
+        // the exact value: they part on about one input in 10⁴.
+        assert!(
+            differ * 1000 <= gate.len(),
+            "{}: {differ} of {} differ",
+            k.isa,
+            gate.len()
+        );
+        println!(
+            "{}: {differ} of {} differ from f32::exp's",
+            k.isa,
+            gate.len()
+        );
     }
 }

@@ -5,6 +5,8 @@
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
 mod error;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod exp_consts;
 mod isa;
 mod matmul;
 pub mod pool;

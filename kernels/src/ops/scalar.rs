@@ -278,8 +278,9 @@ pub(crate) fn attend_shape(
 }
 
 /// Attention over f32 cache rows (see [`AttendFn`](super::AttendFn)), as
-/// plainly as it is defined: per head, the scores, their softmax, and the
-/// value rows weighted by it.
+/// plainly as it is defined: per head, the scores (each dot in eight
+/// partial sums added in order), their softmax (`f32::exp`, summed in
+/// position order), and the value rows weighted by it.
 pub fn attend_f32(
     queries: HeadQueries<'_>,
     keys: KvHead<'_>,
@@ -288,9 +289,7 @@ pub fn attend_f32(
     scores: &mut [f32],
     out: &mut [f32],
 ) {
-    attend(
-        queries, keys, values, n_ctx, scores, out, 4, dot_f32, axpy_f32,
-    );
+    attend(queries, keys, values, n_ctx, scores, out, 4, axpy_f32);
 }
 
 /// Attention over f16 cache rows (see [`attend_f32`]).
@@ -302,9 +301,37 @@ pub fn attend_f16(
     scores: &mut [f32],
     out: &mut [f32],
 ) {
-    attend(
-        queries, keys, values, n_ctx, scores, out, 2, dot_f16, axpy_f16,
-    );
+    attend(queries, keys, values, n_ctx, scores, out, 2, axpy_f16);
+}
+
+/// `lanes[0] + lanes[1] + … + lanes[7]` in that order, as `Iterator::sum`
+/// adds them.
+#[inline]
+pub(crate) fn ordered_sum(lanes: [f32; 8]) -> f32 {
+    lanes.iter().sum::<f32>() + std::iter::empty::<f32>().sum::<f32>()
+}
+
+/// Dot product of `x` with a row of raw f32 or f16 bytes, in eight partial
+/// sums (element `i` into sum `i % 8`) added in order at the end: the
+/// order the attention kernels of every level follow.
+fn dot8(row: &[u8], x: &[f32], elem_bytes: usize) -> f32 {
+    let at = |i: usize| {
+        let b = &row[i * elem_bytes..];
+        if elem_bytes == 4 {
+            f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        } else {
+            f16::from_le_bytes([b[0], b[1]]).to_f32()
+        }
+    };
+    let mut acc = [0.0f32; 8];
+    let full = x.len() / 8 * 8;
+    for j in (0..full).step_by(8) {
+        for (i, a) in acc.iter_mut().enumerate() {
+            *a += x[j + i] * at(j + i);
+        }
+    }
+    let tail: f32 = (full..x.len()).map(|i| x[i] * at(i)).sum();
+    ordered_sum(acc) + tail
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -316,7 +343,6 @@ fn attend(
     scores: &mut [f32],
     out: &mut [f32],
     elem_bytes: usize,
-    dot: fn(&[u8], &[f32]) -> f32,
     axpy: fn(f32, &[u8], &mut [f32]),
 ) {
     let heads = attend_shape(
@@ -335,7 +361,7 @@ fn attend(
         let s = &mut scores[..n_ctx];
         let mut max = f32::NEG_INFINITY;
         for (p, s) in s.iter_mut().enumerate() {
-            *s = dot(keys.row(p, row), qh) * queries.scale;
+            *s = dot8(keys.row(p, row), qh, elem_bytes) * queries.scale;
             max = max.max(*s);
         }
         let mut sum = 0.0f32;

@@ -1,5 +1,7 @@
 //! NEON attention of one query position for the query heads sharing a
-//! key/value head: each cached key row is converted once (`fcvtl` for f16)
+//! key/value head, with the arithmetic of the scalar reference (eight
+//! partial sums per dot, products added without fusing, the softmax's sum
+//! in position order): each cached key row is converted once (`fcvtl` for f16)
 //! and multiplied into every head's accumulators, the softmax numerators use
 //! the vector `exp`, and each value row is converted once and accumulated
 //! into all heads' outputs, held in registers eight columns at a time.
@@ -9,8 +11,8 @@ use super::asm::f16x8_to_f32;
 use super::math::{exp_shifted, max};
 use crate::ops::{HeadQueries, KvHead};
 use core::arch::aarch64::{
-    float32x4_t, vaddq_f32, vaddvq_f32, vdupq_n_f32, vfmaq_f32, vfmaq_n_f32, vld1q_f32, vld1q_u8,
-    vmulq_n_f32, vreinterpretq_f32_u8, vreinterpretq_u16_u8, vst1q_f32,
+    float32x4_t, vaddq_f32, vdupq_n_f32, vld1q_f32, vld1q_u8, vmulq_f32, vmulq_n_f32,
+    vreinterpretq_f32_u8, vreinterpretq_u16_u8, vst1q_f32,
 };
 
 /// Heads handled together (accumulators live in registers).
@@ -81,13 +83,22 @@ unsafe fn heads<const N: usize, const P: usize, const J: usize>(
                 // SAFETY: a row in bounds, `j + 8 <= hd`.
                 let (k0, k1) = unsafe { widen(*kr, j) };
                 for (a, (q0, q1)) in a.iter_mut().zip(qv) {
-                    *a = (vfmaq_f32(a.0, k0, q0), vfmaq_f32(a.1, k1, q1));
+                    *a = (
+                        vaddq_f32(a.0, vmulq_f32(q0, k0)),
+                        vaddq_f32(a.1, vmulq_f32(q1, k1)),
+                    );
                 }
             }
         }
         for (i, a) in acc.iter().enumerate().take(rows) {
             for (h, a) in a.iter().enumerate() {
-                scores[h * n_ctx + p + i] = vaddvq_f32(vaddq_f32(a.0, a.1)) * queries.scale;
+                let mut lanes = [0.0f32; 8];
+                // SAFETY: `lanes` holds eight floats.
+                unsafe {
+                    vst1q_f32(lanes.as_mut_ptr(), a.0);
+                    vst1q_f32(lanes.as_mut_ptr().add(4), a.1);
+                }
+                scores[h * n_ctx + p + i] = crate::ops::scalar::ordered_sum(lanes) * queries.scale;
             }
         }
         p += rows;
@@ -107,9 +118,12 @@ unsafe fn heads<const N: usize, const P: usize, const J: usize>(
             let v: [(float32x4_t, float32x4_t); J] =
                 std::array::from_fn(|c| unsafe { widen(row, j + 8 * c.min(chunks - 1)) });
             for (h, a) in acc.iter_mut().enumerate() {
-                let w = scores[h * n_ctx + p];
+                let w = vdupq_n_f32(scores[h * n_ctx + p]);
                 for (a, (v0, v1)) in a.iter_mut().zip(v) {
-                    *a = (vfmaq_n_f32(a.0, v0, w), vfmaq_n_f32(a.1, v1, w));
+                    *a = (
+                        vaddq_f32(a.0, vmulq_f32(w, v0)),
+                        vaddq_f32(a.1, vmulq_f32(w, v1)),
+                    );
                 }
             }
         }

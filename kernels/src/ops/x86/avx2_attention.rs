@@ -1,5 +1,8 @@
 //! AVX2 + FMA + F16C attention of one query position for the query heads
-//! sharing a key/value head.
+//! sharing a key/value head, with the arithmetic of the scalar reference
+//! (eight partial sums per dot, products added without fusing, the
+//! softmax's sum in position order), so outputs match it but for the rare
+//! last-bit difference of the vector `exp`.
 //!
 //! Each cached key row is converted once (`vcvtph2ps` for f16) and
 //! multiplied into every head's accumulator, so grouped-query heads share
@@ -8,13 +11,24 @@
 //! converted once and accumulated into all heads' outputs, held in
 //! registers across the positions. Heads go four at a time.
 
-use super::avx2_float::{Widen, hsum_ps};
+use super::avx2_float::Widen;
 use super::avx2_math::{exp_shifted, max};
 use crate::ops::{HeadQueries, KvHead};
 use std::arch::x86_64::*;
 
 /// Heads handled together (accumulators live in registers).
 const HEADS: usize = 4;
+
+/// The eight lanes of `v` added in lane order (as the scalar reference's
+/// eight partial sums are).
+#[inline]
+#[target_feature(enable = "avx")]
+fn lane_sum(v: __m256) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    // SAFETY: `lanes` holds eight floats.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), v) };
+    crate::ops::scalar::ordered_sum(lanes)
+}
 
 /// Attention for heads `h0 .. h0 + N` of `queries` (see the module docs).
 /// `P` key rows are scored at once and `J` chunks of eight value columns
@@ -55,13 +69,13 @@ unsafe fn heads<const N: usize, const P: usize, const J: usize>(
                 // SAFETY: a row in bounds, `j + 8 <= hd`.
                 let kj = unsafe { widen(*kr, j) };
                 for (a, qv) in a.iter_mut().zip(qv) {
-                    *a = _mm256_fmadd_ps(kj, qv, *a);
+                    *a = _mm256_add_ps(*a, _mm256_mul_ps(qv, kj));
                 }
             }
         }
         for (i, a) in acc.iter().enumerate().take(rows) {
             for (h, &a) in a.iter().enumerate() {
-                scores[h * n_ctx + p + i] = hsum_ps(a) * queries.scale;
+                scores[h * n_ctx + p + i] = lane_sum(a) * queries.scale;
             }
         }
         p += rows;
@@ -83,7 +97,7 @@ unsafe fn heads<const N: usize, const P: usize, const J: usize>(
             for (h, a) in acc.iter_mut().enumerate() {
                 let w = _mm256_set1_ps(scores[h * n_ctx + p]);
                 for (a, v) in a.iter_mut().zip(v) {
-                    *a = _mm256_fmadd_ps(w, v, *a);
+                    *a = _mm256_add_ps(*a, _mm256_mul_ps(w, v));
                 }
             }
         }
