@@ -76,8 +76,8 @@ fn attention_matches_the_reference() {
                         };
                         let (got, want) = (run(&k), run(&DotKernels::SCALAR));
                         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                            // The same arithmetic but for the rare last-bit
-                            // difference of the vector exp.
+                            // Bit for bit (checked below); a bound first,
+                            // for a readable failure.
                             assert!(
                                 (g - w).abs() <= 1e-6 * w.abs() + 1e-7,
                                 "{} hd {hd} heads {heads} n_ctx {n_ctx} f16 {f16_rows}: out[{i}] = {g}, reference {w}",

@@ -27,6 +27,17 @@ pub(crate) const INV_FACT: [f64; 11] = [
 pub(crate) const EXP_MIN: f32 = -104.0;
 /// See [`EXP_MIN`].
 pub(crate) const EXP_MAX: f32 = 89.0;
+/// The f64 mantissa bits below an f32 result's last bit.
+pub(crate) const BELOW_F32: u64 = (1 << 29) - 1;
+/// Those bits at a rounding midpoint.
+pub(crate) const MIDPOINT: u64 = 1 << 28;
+/// Results whose f64 value lies within this many of those bits (0.0039
+/// ulp) of a midpoint are taken from `f32::exp` instead: the C library's
+/// `expf` errs by at most 0.502 ulp, so everywhere else its result is the
+/// correctly rounded one, which the f64 value (good to ~1e-8 ulp) rounds
+/// to. The kernels thus return exactly `f32::exp`'s results, at the cost
+/// of about one lane in 130 computed twice.
+pub(crate) const NEAR_MIDPOINT: u64 = 1 << 21;
 
 #[cfg(test)]
 mod tests {

@@ -1,24 +1,30 @@
 //! NEON element-wise math: `exp` on four lanes, the SwiGLU gate and the
 //! softmax numerators built on it. `exp` is the x86 kernels' f64
 //! computation (`x = n·ln 2 + r`, Taylor series of `eʳ` to degree 12, `2ⁿ`
-//! in the exponent bits, one rounding to f32): correctly rounded but for
-//! values within ~1e-8 ulp of a rounding boundary, so it agrees with the C
-//! library's `expf` on all but about one input in 10⁴. Below `e⁻¹⁰⁴` the
-//! result is 0, above `e⁸⁹` infinity, and NaN stays NaN.
+//! in the exponent bits, one rounding to f32), lanes near a rounding
+//! midpoint taken from `f32::exp`: every normal result is exactly the C
+//! library's `expf`'s. Below `e⁻¹⁰⁴` the result is 0, above `e⁸⁹`
+//! infinity, and NaN stays NaN.
 
+use crate::ops::exp_consts::{BELOW_F32, MIDPOINT, NEAR_MIDPOINT};
 use core::arch::aarch64::{
     float32x4_t, float64x2_t, vaddq_f32, vaddq_s64, vcombine_f32, vcvt_f32_f64, vcvt_f64_f32,
     vcvt_high_f64_f32, vcvtnq_s64_f64, vdivq_f32, vdupq_n_f32, vdupq_n_f64, vdupq_n_s64, vfmaq_f64,
     vfmsq_f64, vget_low_f32, vld1q_f32, vmaxq_f32, vmaxvq_f32, vminq_f32, vmulq_f32, vmulq_f64,
     vnegq_f32, vreinterpretq_f64_s64, vrndnq_f64, vshlq_n_s64, vst1q_f32, vsubq_f32,
 };
+use core::arch::aarch64::{
+    uint64x2_t, vabsq_s64, vandq_u64, vcltq_s64, vdupq_n_u64, vgetq_lane_u64, vmaxvq_u32,
+    vorrq_u64, vreinterpretq_s64_u64, vreinterpretq_u32_u64, vreinterpretq_u64_f64, vsubq_s64,
+};
 
 use crate::ops::exp_consts::{EXP_MAX, EXP_MIN, INV_FACT, LN2_HI, LN2_LO, LOG2E};
 
-/// `eˣ` on two f64 lanes, for `x` in [-104, 89] (or NaN).
+/// `eˣ` on two f64 lanes, for `x` in [-104, 89] (or NaN), and which lanes
+/// lie near an f32 rounding midpoint (all ones there).
 #[inline]
 #[target_feature(enable = "neon")]
-fn exp2_pd(x: float64x2_t) -> float64x2_t {
+fn exp2_pd(x: float64x2_t) -> (float64x2_t, uint64x2_t) {
     let n = vrndnq_f64(vmulq_f64(x, vdupq_n_f64(LOG2E)));
     let r = vfmsq_f64(x, n, vdupq_n_f64(LN2_HI));
     let r = vfmsq_f64(r, n, vdupq_n_f64(LN2_LO));
@@ -29,7 +35,11 @@ fn exp2_pd(x: float64x2_t) -> float64x2_t {
     let one = vdupq_n_f64(1.0);
     let p = vfmaq_f64(one, vfmaq_f64(one, p, r), r);
     let k = vaddq_s64(vcvtnq_s64_f64(n), vdupq_n_s64(1023));
-    vmulq_f64(p, vreinterpretq_f64_s64(vshlq_n_s64::<52>(k)))
+    let y = vmulq_f64(p, vreinterpretq_f64_s64(vshlq_n_s64::<52>(k)));
+    let below = vandq_u64(vreinterpretq_u64_f64(y), vdupq_n_u64(BELOW_F32));
+    let off = vsubq_s64(vreinterpretq_s64_u64(below), vdupq_n_s64(MIDPOINT as i64));
+    let near = vcltq_s64(vabsq_s64(off), vdupq_n_s64(NEAR_MIDPOINT as i64));
+    (y, near)
 }
 
 /// `eˣ` on four lanes (see the module docs).
@@ -38,9 +48,31 @@ fn exp2_pd(x: float64x2_t) -> float64x2_t {
 pub(super) fn exp4(x: float32x4_t) -> float32x4_t {
     // `fmax`/`fmin` return NaN for a NaN input, so NaN passes through.
     let x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(EXP_MIN)), vdupq_n_f32(EXP_MAX));
-    let low = exp2_pd(vcvt_f64_f32(vget_low_f32(x)));
-    let high = exp2_pd(vcvt_high_f64_f32(x));
-    vcombine_f32(vcvt_f32_f64(low), vcvt_f32_f64(high))
+    let (low, near_low) = exp2_pd(vcvt_f64_f32(vget_low_f32(x)));
+    let (high, near_high) = exp2_pd(vcvt_high_f64_f32(x));
+    let e = vcombine_f32(vcvt_f32_f64(low), vcvt_f32_f64(high));
+    if vmaxvq_u32(vreinterpretq_u32_u64(vorrq_u64(near_low, near_high))) == 0 {
+        return e;
+    }
+    let near = [
+        vgetq_lane_u64::<0>(near_low),
+        vgetq_lane_u64::<1>(near_low),
+        vgetq_lane_u64::<0>(near_high),
+        vgetq_lane_u64::<1>(near_high),
+    ];
+    let (mut xs, mut es) = ([0.0f32; 4], [0.0f32; 4]);
+    // SAFETY: both arrays hold four floats.
+    unsafe {
+        vst1q_f32(xs.as_mut_ptr(), x);
+        vst1q_f32(es.as_mut_ptr(), e);
+    }
+    for ((e, x), near) in es.iter_mut().zip(xs).zip(near) {
+        if near != 0 {
+            *e = x.exp();
+        }
+    }
+    // SAFETY: `es` holds four floats.
+    unsafe { vld1q_f32(es.as_ptr()) }
 }
 
 /// `gate = silu(gate) · up` element-wise.

@@ -1,8 +1,8 @@
 //! AVX2 + FMA + F16C attention of one query position for the query heads
 //! sharing a key/value head, with the arithmetic of the scalar reference
 //! (eight partial sums per dot, products added without fusing, the
-//! softmax's sum in position order), so outputs match it but for the rare
-//! last-bit difference of the vector `exp`.
+//! softmax's sum in position order) and an `exp` that returns `f32::exp`'s
+//! results, so outputs match it bit for bit.
 //!
 //! Each cached key row is converted once (`vcvtph2ps` for f16) and
 //! multiplied into every head's accumulator, so grouped-query heads share

@@ -6,19 +6,22 @@
 //! result carries about 1e-16 relative error), `2ⁿ` built in the exponent
 //! bits, then one rounding to f32. The f32 result is therefore the
 //! correctly rounded `eˣ` but for values within ~1e-8 ulp of a rounding
-//! boundary, and agrees with the C library's `expf` (which errs by at most
-//! 0.502 ulp) on all but about one input in 10⁴: a model's activations come
-//! out as with `f32::exp`. Below `e⁻¹⁰⁴` the result is 0, above `e⁸⁹`
-//! infinity, and NaN stays NaN.
+//! boundary; lanes near one are taken from `f32::exp` (see
+//! [`NEAR_MIDPOINT`]), so every normal result is exactly the C library's
+//! `expf`'s and a model's activations come out as with `f32::exp`. Below
+//! `e⁻¹⁰⁴` the result is 0, above `e⁸⁹` infinity, and NaN stays NaN.
 
 use std::arch::x86_64::*;
 
-use crate::ops::exp_consts::{EXP_MAX, EXP_MIN, INV_FACT, LN2_HI, LN2_LO, LOG2E};
+use crate::ops::exp_consts::{
+    BELOW_F32, EXP_MAX, EXP_MIN, INV_FACT, LN2_HI, LN2_LO, LOG2E, MIDPOINT, NEAR_MIDPOINT,
+};
 
-/// `eˣ` on four f64 lanes, for `x` in [-104, 89] (or NaN).
+/// `eˣ` on four f64 lanes, for `x` in [-104, 89] (or NaN), and which lanes
+/// lie near an f32 rounding midpoint (all ones there).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn exp4_pd(x: __m256d) -> __m256d {
+fn exp4_pd(x: __m256d) -> (__m256d, __m256i) {
     let n = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_pd(
         x,
         _mm256_set1_pd(LOG2E),
@@ -33,7 +36,15 @@ fn exp4_pd(x: __m256d) -> __m256d {
     let p = _mm256_fmadd_pd(_mm256_fmadd_pd(p, r, one), r, one);
     let k = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n));
     let pow2 = _mm256_slli_epi64::<52>(_mm256_add_epi64(k, _mm256_set1_epi64x(1023)));
-    _mm256_mul_pd(p, _mm256_castsi256_pd(pow2))
+    let y = _mm256_mul_pd(p, _mm256_castsi256_pd(pow2));
+    let below = _mm256_and_si256(_mm256_castpd_si256(y), _mm256_set1_epi64x(BELOW_F32 as i64));
+    let off = _mm256_sub_epi64(below, _mm256_set1_epi64x(MIDPOINT as i64));
+    let t = NEAR_MIDPOINT as i64;
+    let near = _mm256_and_si256(
+        _mm256_cmpgt_epi64(off, _mm256_set1_epi64x(-t)),
+        _mm256_cmpgt_epi64(_mm256_set1_epi64x(t), off),
+    );
+    (y, near)
 }
 
 /// `eˣ` on eight lanes (see the module docs).
@@ -44,9 +55,27 @@ pub(super) fn exp8(x: __m256) -> __m256 {
     let lo = _mm256_set1_ps(EXP_MIN);
     let hi = _mm256_set1_ps(EXP_MAX);
     let x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
-    let low = exp4_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
-    let high = exp4_pd(_mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
-    _mm256_set_m128(_mm256_cvtpd_ps(high), _mm256_cvtpd_ps(low))
+    let (low, near_low) = exp4_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+    let (high, near_high) = exp4_pd(_mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
+    let e = _mm256_set_m128(_mm256_cvtpd_ps(high), _mm256_cvtpd_ps(low));
+    let near = _mm256_movemask_pd(_mm256_castsi256_pd(near_low))
+        | _mm256_movemask_pd(_mm256_castsi256_pd(near_high)) << 4;
+    if near == 0 {
+        return e;
+    }
+    let (mut xs, mut es) = ([0.0f32; 8], [0.0f32; 8]);
+    // SAFETY: both arrays hold eight floats.
+    unsafe {
+        _mm256_storeu_ps(xs.as_mut_ptr(), x);
+        _mm256_storeu_ps(es.as_mut_ptr(), e);
+    }
+    for (i, (e, x)) in es.iter_mut().zip(xs).enumerate() {
+        if near & (1 << i) != 0 {
+            *e = x.exp();
+        }
+    }
+    // SAFETY: `es` holds eight floats.
+    unsafe { _mm256_loadu_ps(es.as_ptr()) }
 }
 
 /// `gate = silu(gate) · up` element-wise.
