@@ -811,11 +811,10 @@ fn triad_bytes_per_second(threads: usize) -> f64 {
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    if sorted.is_empty() {
+        return f64::NAN;
     }
+    edgebench_schema::stats::quantile_sorted(&sorted, 0.5)
 }
 
 /// The median over rounds of one figure of one file and thread count.

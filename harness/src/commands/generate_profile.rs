@@ -9,8 +9,7 @@ use edgebench_schema::ProfileReport;
 /// The two tables of `report` as text.
 pub fn render(report: &ProfileReport) -> String {
     let mut s = String::new();
-    let r = report;
-    for (name, p) in [("prefill", &r.prefill), ("decode", &r.decode)] {
+    for (name, p) in [("prefill", &report.prefill), ("decode", &report.decode)] {
         let _ = writeln!(
             s,
             "{name}: {} forward pass{}, {} token{}, {:.3} ms/token",

@@ -172,36 +172,28 @@ unsafe fn attend(
     }
 }
 
-/// Attention over an f32 cache.
-///
-/// # Safety
-/// As [`heads`].
-#[target_feature(enable = "neon")]
-pub(super) unsafe fn attend_f32(
-    queries: HeadQueries<'_>,
-    keys: KvHead<'_>,
-    values: KvHead<'_>,
-    n_ctx: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    // SAFETY: forwarded caller contract.
-    unsafe { attend(queries, (keys, values), n_ctx, scores, out, widen_f32) }
+/// Declares the entry point for one cache element type: [`attend`] with
+/// its row reader fixed, so the reader inlines into the loops.
+macro_rules! entry {
+    ($name:ident, $widen:path, $what:literal) => {
+        #[doc = concat!("Attention over an ", $what, " cache.")]
+        ///
+        /// # Safety
+        /// As [`heads`].
+        #[target_feature(enable = "neon")]
+        pub(super) unsafe fn $name(
+            queries: HeadQueries<'_>,
+            keys: KvHead<'_>,
+            values: KvHead<'_>,
+            n_ctx: usize,
+            scores: &mut [f32],
+            out: &mut [f32],
+        ) {
+            // SAFETY: forwarded caller contract.
+            unsafe { attend(queries, (keys, values), n_ctx, scores, out, $widen) }
+        }
+    };
 }
 
-/// Attention over an f16 cache.
-///
-/// # Safety
-/// As [`heads`].
-#[target_feature(enable = "neon")]
-pub(super) unsafe fn attend_f16(
-    queries: HeadQueries<'_>,
-    keys: KvHead<'_>,
-    values: KvHead<'_>,
-    n_ctx: usize,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    // SAFETY: forwarded caller contract.
-    unsafe { attend(queries, (keys, values), n_ctx, scores, out, widen_f16) }
-}
+entry!(attend_f32, widen_f32, "f32");
+entry!(attend_f16, widen_f16, "f16");
