@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, tests on this machine, and the
-# device crates (kernel, agent library, schema) cross-compiled for aarch64
-# and run under qemu.
+# The whole test suite: formatting, lints, tests on this machine (with and
+# without the agent's llama.cpp runtime), and the device crates (kernel,
+# agent library, schema) cross-compiled for aarch64 and run under qemu,
+# the agent with llama.cpp included.
 # Installs what it needs on Debian (as root, or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ command -v ip >/dev/null || need_pkgs+=(iproute2)
 # The controller's SSH library (libssh2, built from source) uses OpenSSL.
 dpkg -s libssl-dev >/dev/null 2>&1 || need_pkgs+=(libssl-dev)
 command -v pkg-config >/dev/null || need_pkgs+=(pkg-config)
+# llama.cpp, the agent's optional second runtime, is C++ built with cmake;
+# its Rust bindings are generated with libclang.
+command -v cmake >/dev/null || need_pkgs+=(cmake)
+command -v g++ >/dev/null || need_pkgs+=(g++)
+command -v aarch64-linux-gnu-g++ >/dev/null || need_pkgs+=(g++-aarch64-linux-gnu)
+dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -37,6 +44,14 @@ cargo fmt --all --check
 
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "the agent with llama.cpp (feature llama-cpp)"
+# Release, as the controller builds it: the tests below and the harness's
+# runs on llama.cpp then find it built.
+llama=(--locked --release -p edgebench-targets --features llama-cpp)
+cargo build "${llama[@]}" --bin edgebench-agent
+cargo clippy "${llama[@]}" --all-targets -- -D warnings
+cargo test "${llama[@]}"
 
 log "cargo test (host: $(uname -m))"
 # The browser tests fail rather than skip when Chromium is missing here, and
@@ -74,3 +89,14 @@ printf '{"schema_version":2,"cell_id":"aarch64-check","model":{"path":"%s","sha2
 grep -q '"status":"ok"' "$work/result.json"
 grep -q '"isa":"neon' "$work/result.json"
 echo "aarch64 agent: ok ($(grep -o '"isa":"[a-z-]*"' "$work/result.json"))"
+
+log "edgebench-agent with llama.cpp on aarch64 under qemu: one job"
+cargo build "${aarch64[@]}" --release -p edgebench-targets --features llama-cpp \
+  --bin edgebench-agent
+sed 's/"meter":{"kind":"none"}}$/"meter":{"kind":"none"},"runtime":"llama.cpp"}/' \
+  "$work/job.json" > "$work/llama-job.json"
+grep -q '"runtime":"llama.cpp"' "$work/llama-job.json"
+"${qemu[@]}" "$agent" run --quiet < "$work/llama-job.json" > "$work/llama-result.json"
+grep -q '"status":"ok"' "$work/llama-result.json"
+grep -q '"cpu_backend":"ggml-cpu aarch64 (NEON' "$work/llama-result.json"
+echo "aarch64 agent with llama.cpp: ok ($(grep -o '"cpu_backend":"[^"]*"' "$work/llama-result.json"))"

@@ -46,6 +46,7 @@ fn names(device: &str, recipe: &str) -> CellMeta {
         device: device.into(),
         model: "m".into(),
         recipe: recipe.into(),
+        runtime: Default::default(),
         threads: 1,
         prompt_tokens: 16,
         gen_tokens: 8,

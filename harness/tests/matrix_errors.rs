@@ -498,3 +498,17 @@ fn regression_settings_reach_the_matrix() {
         (15, 3, 0, 5.0)
     );
 }
+
+#[test]
+fn unknown_duplicate_and_empty_runtimes_are_named() {
+    let e = errors(&format!(
+        "runtimes = [\"llama.cp\", \"edgebench\", \"edgebench\"]\n{BASE}"
+    ));
+    let d = expect(&e, "m.toml:1:13", "unknown runtime `llama.cp`");
+    assert_eq!(help(&d), "did you mean `llama.cpp`?");
+    expect(&e, "m.toml:1:38", "duplicate runtime name `edgebench`");
+    let e = errors(&format!("runtimes = []\n{BASE}"));
+    expect(&e, "m.toml:1:12", "`runtimes` is empty");
+    let e = errors(&format!("runtimes = \"llama.cpp\"\n{BASE}"));
+    expect(&e, "m.toml:1:12", "invalid type");
+}

@@ -348,3 +348,77 @@ fn cli_check_and_expand() {
     assert!(err.contains(&format!("--> {bad}:2:21")), "{err}");
     assert!(err.contains("= help: did you mean `pi5-a`?"), "{err}");
 }
+
+#[test]
+fn runtimes_are_a_dimension_that_leaves_the_kernels_ids_alone() {
+    let base = plan(MATRIX);
+    let explicit = plan(&MATRIX.replace(
+        "recipes = [\"f32\", \"q8_0\"]",
+        "recipes = [\"f32\", \"q8_0\"]\nruntimes = [\"edgebench\"]",
+    ));
+    assert_eq!(ids(&explicit), ids(&base), "the default runtime named");
+    let both = plan(&MATRIX.replace(
+        "recipes = [\"f32\", \"q8_0\"]",
+        "recipes = [\"f32\", \"q8_0\"]\nruntimes = [\"edgebench\", \"llama.cpp\"]",
+    ));
+    assert_eq!(both.cells.len(), 2 * base.cells.len());
+    // Recipe, then runtime, then the workload: the kernel's cells of each
+    // recipe keep their ids; llama.cpp's are new.
+    use edgebench_schema::Runtime;
+    let kernel: Vec<String> = both
+        .cells
+        .iter()
+        .filter(|c| c.runtime == Runtime::Edgebench)
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(kernel, ids(&base));
+    let runtimes: Vec<Runtime> = both.cells[..8].iter().map(|c| c.runtime).collect();
+    assert_eq!(runtimes[..4], [Runtime::Edgebench; 4]);
+    assert_eq!(runtimes[4..], [Runtime::LlamaCpp; 4]);
+    for c in both.cells.iter().filter(|c| c.runtime == Runtime::LlamaCpp) {
+        assert!(!ids(&base).contains(&c.id));
+        let job = c.job(edgebench_schema::ModelRef {
+            path: "m.gguf".into(),
+            sha256: "0".repeat(64),
+            source_sha256: None,
+        });
+        assert_eq!(job.runtime, Runtime::LlamaCpp);
+        let sent = serde_json::to_value(&job).unwrap();
+        assert_eq!(sent["runtime"], "llama.cpp");
+    }
+    let sent = serde_json::to_value(base.cells[0].job(edgebench_schema::ModelRef {
+        path: "m.gguf".into(),
+        sha256: "0".repeat(64),
+        source_sha256: None,
+    }))
+    .unwrap();
+    assert!(
+        sent.get("runtime").is_none(),
+        "the default is not sent: {sent}"
+    );
+}
+
+#[test]
+fn accuracy_is_planned_per_runtime_with_llama_cpps_own_f32() {
+    let text = MATRIX.replace(
+        "recipes = [\"f32\", \"q8_0\"]",
+        "recipes = [\"f32\", \"q8_0\"]\nruntimes = [\"edgebench\", \"llama.cpp\"]",
+    ) + "\n[accuracy]\nreference = \"f32\"\n";
+    let p = plan(&text);
+    let jobs: Vec<(String, String)> = p
+        .accuracy
+        .iter()
+        .map(|j| (j.recipe_canonical.clone(), j.runtime.to_string()))
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            ("f32".to_owned(), "llama.cpp".to_owned()),
+            ("q8_0".to_owned(), "edgebench".to_owned()),
+            ("q8_0".to_owned(), "llama.cpp".to_owned()),
+        ]
+    );
+    let kernel_only = plan(&(MATRIX.to_owned() + "\n[accuracy]\nreference = \"f32\"\n"));
+    assert_eq!(kernel_only.accuracy.len(), 1);
+    assert_eq!(kernel_only.accuracy[0].id, p.accuracy[1].id, "ids kept");
+}

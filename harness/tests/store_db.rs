@@ -6,6 +6,7 @@ mod store_support;
 use edgebench::store::{
     AccuracyKey, MIGRATIONS, Metric, RunStatus, SCHEMA_VERSION, Store, StoreError,
 };
+use edgebench_schema::Runtime;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use store_support::{accuracy, cell_id, meta, new_run, result};
@@ -40,7 +41,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert_eq!(store.run_results("r1").unwrap(), vec![r.clone()]);
     let run = store.run("r1").unwrap().unwrap();
     assert_eq!(
@@ -68,6 +69,50 @@ fn a_version_1_database_is_migrated_and_keeps_its_rows() {
         Store::open(&path).unwrap().schema_version().unwrap(),
         SCHEMA_VERSION
     );
+}
+
+#[test]
+fn accuracy_cached_before_runtimes_is_the_kernels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.sqlite");
+    let mut rng = StdRng::seed_from_u64(5);
+    let report = accuracy(&mut rng);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for m in &MIGRATIONS[..5] {
+            conn.execute_batch(m.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        let k = key();
+        conn.execute(
+            "INSERT INTO accuracy_by_file VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'then')",
+            rusqlite::params![
+                k.file_sha256,
+                k.reference_sha256,
+                k.recipe,
+                k.reference,
+                k.text_sha256,
+                k.ctx,
+                k.windows,
+                serde_json::to_string(&report).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let cache = store.accuracy();
+    assert_eq!(cache.get(&key()).unwrap(), Some(report.clone()));
+    let llama = AccuracyKey {
+        runtime: Runtime::LlamaCpp,
+        ..key()
+    };
+    assert_eq!(cache.get(&llama).unwrap(), None);
+    let mut other = report.clone();
+    other.ppl += 1.0;
+    other.runtime = Runtime::LlamaCpp;
+    cache.put(&llama, &other).unwrap();
+    assert_eq!(cache.get(&llama).unwrap(), Some(other));
+    assert_eq!(cache.get(&key()).unwrap(), Some(report));
 }
 
 #[test]
@@ -142,6 +187,7 @@ fn key() -> AccuracyKey {
         text_sha256: "cd".repeat(32),
         ctx: 64,
         windows: 4,
+        runtime: Runtime::Edgebench,
     }
 }
 
@@ -183,6 +229,13 @@ fn accuracy_cache_hits_only_on_every_key_part() {
             "windows",
             AccuracyKey {
                 windows: 5,
+                ..key()
+            },
+        ),
+        (
+            "runtime",
+            AccuracyKey {
+                runtime: Runtime::LlamaCpp,
                 ..key()
             },
         ),

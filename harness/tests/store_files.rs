@@ -19,7 +19,8 @@ status,error,recipe_bytes,file_bytes,parameters,peak_rss_kib,ttft_median_s,ttft_
 prefill_tps_median,decode_tps_median,decode_tps_ci_low,decode_tps_ci_high,e2e_median_s,\
 token_ms_p50,token_ms_p99,energy_j_median,decode_mj_per_token_median,avg_power_w_median,\
 idle_power_w,meter,instructions_median,cycles_median,cache_misses_median,ppl,ppl_delta_pct,\
-kld_mean,kld_p99,top1_agreement_pct,valid,validity_reasons";
+kld_mean,kld_p99,top1_agreement_pct,valid,validity_reasons,runtime,runtime_version,\
+runtime_cpu";
 
 #[test]
 fn csv_header_is_stable() {
@@ -84,7 +85,10 @@ fn csv_rows_hold_every_figure_and_numbers_round_trip() {
         );
         assert_eq!(col(row, "valid"), r.validity.valid.to_string());
         assert_eq!(col(row, "validity_reasons"), r.validity.reasons.join("; "));
+        assert_eq!(col(row, "runtime"), meta(i).runtime.name());
     }
+    // The failed cell ran (or would have run) on llama.cpp.
+    assert_eq!(col(&rows[4], "runtime"), "llama.cpp");
     // Cell 3 is invalid with a reason holding a quote and a comma.
     assert_eq!(
         col(&rows[3], "validity_reasons"),

@@ -253,6 +253,7 @@ fn failures_and_lines_without_cell_names_are_stored() {
         device: "pi5".into(),
         model: "tiny".into(),
         recipe: "f32".into(),
+        runtime: Default::default(),
         threads: 4,
         prompt_tokens: 64,
         gen_tokens: 32,

@@ -4,7 +4,6 @@
 //! tolerances below are 1e-6.
 
 use edgebench_kernels::eval::{EvalError, WindowScorer, compare, perplexity};
-use edgebench_kernels::model::ModelError;
 
 /// A bigram model: the logits at a position depend only on the token there.
 struct Bigram {
@@ -27,7 +26,7 @@ impl WindowScorer for Bigram {
     fn n_vocab(&self) -> usize {
         self.table[0].len()
     }
-    fn logits(&mut self, tokens: &[u32], from: usize) -> Result<&[f32], ModelError> {
+    fn logits(&mut self, tokens: &[u32], from: usize) -> Result<&[f32], EvalError> {
         self.seen.push(tokens.to_vec());
         self.out.clear();
         for &t in &tokens[from..] {
@@ -119,7 +118,7 @@ impl WindowScorer for Broken {
     fn n_vocab(&self) -> usize {
         self.1
     }
-    fn logits(&mut self, _: &[u32], _: usize) -> Result<&[f32], ModelError> {
+    fn logits(&mut self, _: &[u32], _: usize) -> Result<&[f32], EvalError> {
         Ok(&self.0)
     }
 }

@@ -154,7 +154,7 @@ impl Metric {
                 with_ci(s.ok_or_else(energy_reason)?)
             }
             Metric::AccuracyDrop => {
-                if reference == Some(cell.recipe.as_str()) {
+                if cell.is_reference(reference) {
                     plain(0.0)
                 } else {
                     let a = r.accuracy.as_ref().ok_or("accuracy not evaluated")?;

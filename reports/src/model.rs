@@ -1,7 +1,7 @@
 //! The input of every renderer: the cells of one run with their results,
 //! and the selection constraints of the recommendation.
 
-use edgebench_schema::JobResult;
+use edgebench_schema::{JobResult, Runtime};
 use serde::{Deserialize, Serialize};
 
 /// One run as the reports see it, filled from the results store.
@@ -95,6 +95,11 @@ pub struct CellRow {
     pub model: String,
     /// The canonical recipe, e.g. `q4_0`.
     pub recipe: String,
+    /// The runtime that ran the recipe file.
+    pub runtime: Runtime,
+    /// The column the cell fills in tables and charts: the recipe, and
+    /// the runtime when it is not the kernel (see [`CellRow::column_of`]).
+    pub column: String,
     /// Kernel threads.
     pub threads: u32,
     /// Prompt tokens.
@@ -106,6 +111,23 @@ pub struct CellRow {
 }
 
 impl CellRow {
+    /// The column of `recipe` on `runtime`: `q4_0`, or `q4_0 · llama.cpp`
+    /// for a runtime other than the kernel.
+    pub fn column_of(recipe: &str, runtime: Runtime) -> String {
+        if runtime.is_default() {
+            recipe.to_owned()
+        } else {
+            format!("{recipe} · {runtime}")
+        }
+    }
+
+    /// Whether this cell is the accuracy reference: the reference recipe
+    /// on the kernel (the same recipe on another runtime is scored
+    /// against it).
+    pub fn is_reference(&self, reference: Option<&str>) -> bool {
+        self.runtime.is_default() && reference == Some(self.recipe.as_str())
+    }
+
     /// The workload this cell ran.
     pub fn workload(&self) -> WorkloadKey {
         WorkloadKey {
@@ -220,7 +242,7 @@ impl ReportInput {
             {
                 group.reference = Some(&acc.reference);
             }
-            if !group.cells.iter().any(|c| c.recipe == cell.recipe) {
+            if !group.cells.iter().any(|c| c.column == cell.column) {
                 group.cells.push(cell);
             }
         }

@@ -56,7 +56,7 @@ pub fn recommend_group(group: &Group<'_>, selection: &Selection) -> Recommendati
     for cell in &group.cells {
         match check(cell, group.reference, selection) {
             Ok(c) => passed.push(c),
-            Err(reason) => rejected.push((cell.recipe.clone(), reason)),
+            Err(reason) => rejected.push((cell.column.clone(), reason)),
         }
     }
     let (chosen, why) = choose(&passed, selection, constraints_text(selection));
@@ -96,7 +96,7 @@ fn check<'a>(
         }
     }
     Ok(Candidate {
-        recipe: &cell.recipe,
+        recipe: &cell.column,
         latency,
         energy: Metric::Energy.read(cell, reference).map(|m| m.value),
         size: Metric::SizeOnDisk.read(cell, reference).map(|m| m.value),
@@ -185,7 +185,7 @@ fn dominated(group: &Group<'_>) -> Vec<(String, String)> {
             for (v, m) in p.iter_mut().zip(axes) {
                 *v = m.read(c, group.reference).ok()?.value;
             }
-            Some((c.recipe.as_str(), p))
+            Some((c.column.as_str(), p))
         })
         .collect();
     let dominates = |a: &[f64; 3], b: &[f64; 3]| {

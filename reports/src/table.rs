@@ -72,9 +72,7 @@ pub fn build_table(group: &Group<'_>) -> Table {
                 .map(|(r, c)| match r {
                     Ok(m) => TableCell {
                         value: Some(m.value),
-                        text: if metric == Metric::AccuracyDrop
-                            && group.reference == Some(c.recipe.as_str())
-                        {
+                        text: if metric == Metric::AccuracyDrop && c.is_reference(group.reference) {
                             "ref".to_owned()
                         } else {
                             metric.format_value(m)
@@ -104,7 +102,7 @@ pub fn build_table(group: &Group<'_>) -> Table {
         device: group.device.to_owned(),
         workload: group.workload,
         reference: group.reference.map(str::to_owned),
-        recipes: group.cells.iter().map(|c| c.recipe.clone()).collect(),
+        recipes: group.cells.iter().map(|c| c.column.clone()).collect(),
         rows,
     }
 }

@@ -126,3 +126,35 @@ fn failed_cells_are_rejected_with_their_status() {
     assert_eq!(q4.1, "status oom: killed by the OOM killer");
     assert_eq!(recs[0].chosen.as_deref(), Some("q4_k"));
 }
+
+#[test]
+fn runtimes_are_columns_beside_recipes_and_can_be_chosen() {
+    use edgebench_schema::Runtime;
+    let input = fixture::input(vec![
+        ok("f32", figures(1.2, 1.2, 0.0, 100.0, 120.0)),
+        fixture::on_runtime(
+            ok("f32", figures(1.0, 1.0, 0.01, 100.0, 110.0)),
+            Runtime::LlamaCpp,
+        ),
+        ok("q4_0", figures(0.35, 0.4, 3.0, 15.0, 30.0)),
+        fixture::on_runtime(
+            ok("q4_0", figures(0.3, 0.5, 3.1, 15.0, 28.0)),
+            Runtime::LlamaCpp,
+        ),
+    ]);
+    let tables = build_tables(&input);
+    let t = &tables[0];
+    assert_eq!(
+        t.recipes,
+        ["f32", "f32 · llama.cpp", "q4_0", "q4_0 · llama.cpp"]
+    );
+    // The kernel's f32 is the reference; llama.cpp's f32 has its own drop.
+    let acc = t.rows.iter().find(|r| r.metric == Metric::AccuracyDrop);
+    let texts: Vec<&str> = acc.unwrap().cells.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts[0], "ref");
+    assert_ne!(texts[1], "ref");
+    let recs = recommend(&input, &sel(None, None, Objective::Latency));
+    assert_eq!(recs[0].chosen.as_deref(), Some("q4_0 · llama.cpp"));
+    let recs = recommend(&input, &sel(None, None, Objective::Energy));
+    assert_eq!(recs[0].chosen.as_deref(), Some("q4_0"));
+}

@@ -73,7 +73,7 @@ use edgebench_kernels::quant::GgmlType;
 use edgebench_kernels::recipe::{self, OVERRIDE_CLASSES, Recipe, Scheme, fitting_format};
 use edgebench_schema::job::MeterKind;
 use edgebench_schema::{
-    Job, JobResult, MeasureSettings, MeterChoice, ModelRef, SCHEMA_VERSION, Status,
+    Job, JobResult, MeasureSettings, MeterChoice, ModelRef, Runtime, SCHEMA_VERSION, Status,
 };
 use edgebench_targets::agent::sha256_hex;
 use serde_json::{Value, json};
@@ -611,6 +611,7 @@ fn agent_job(model: &Model, threads: u32, options: &Options) -> Job {
         },
         thermal_gate: None,
         profile: false,
+        runtime: Runtime::Edgebench,
     }
 }
 

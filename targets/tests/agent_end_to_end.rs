@@ -140,6 +140,74 @@ fn run_without_a_meter_reports_why_energy_is_missing() {
 }
 
 #[test]
+fn results_name_the_runtime_that_ran() {
+    let model = tiny_model("agent-runtime-kernel");
+    let (code, r, raw) = run(&job(&model, "none").to_string());
+    check_ok(code, &r, &raw, &model);
+    let info = r.runtime.as_ref().expect("the runtime");
+    assert_eq!(info.name, edgebench_schema::Runtime::Edgebench);
+    assert_eq!(info.cpu_backend, r.agent.isa);
+}
+
+/// Without the `llama-cpp` feature a llama.cpp job is unsupported, and says
+/// which feature the agent lacks, before the model is touched.
+#[cfg(not(feature = "llama-cpp"))]
+#[test]
+fn a_llama_cpp_job_on_an_agent_without_it_is_unsupported() {
+    let model = tiny_model("agent-no-llama");
+    let mut j = job(&model, "none");
+    j["runtime"] = json!("llama.cpp");
+    let (code, r, _) = run(&j.to_string());
+    assert_eq!(code, Some(1));
+    assert_eq!(r.status, Status::Unsupported);
+    assert_eq!(r.cell_id, "cell-1");
+    let error = r.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("without the llama.cpp runtime") && error.contains("llama-cpp"),
+        "{error}"
+    );
+    let probe = agent(&["probe"], "");
+    let v: Value = serde_json::from_slice(&probe.stdout).expect("probe JSON");
+    assert_eq!(v["runtimes"].as_array().map(Vec::len), Some(1), "{v}");
+}
+
+/// With the feature, llama.cpp runs the same job through the same protocol:
+/// every metric present, and its build named.
+#[cfg(feature = "llama-cpp")]
+#[test]
+fn a_llama_cpp_job_gives_a_valid_result_with_every_metric() {
+    let model = tiny_model("agent-llama");
+    let mut j = job(&model, "none");
+    j["runtime"] = json!("llama.cpp");
+    j["threads"] = json!(2);
+    let (code, r, raw) = run(&j.to_string());
+    check_ok(code, &r, &raw, &model);
+    let info = r.runtime.as_ref().expect("the runtime");
+    assert_eq!(info.name, edgebench_schema::Runtime::LlamaCpp);
+    assert!(info.version.contains("ggml"), "{info:?}");
+    assert!(info.cpu_backend.starts_with("ggml-cpu"), "{info:?}");
+    assert!(
+        info.build.as_deref().is_some_and(|b| b.contains("CPU")),
+        "{info:?}"
+    );
+    assert_eq!(r.workload.as_ref().map(|w| w.threads), Some(2));
+    // Asking for a per-op profile on llama.cpp gives none, not a failure.
+    j["profile"] = json!(true);
+    let (code, r, raw) = run(&j.to_string());
+    check_ok(code, &r, &raw, &model);
+    assert!(r.profile.is_none());
+    let probe = agent(&["probe"], "");
+    let v: Value = serde_json::from_slice(&probe.stdout).expect("probe JSON");
+    let names: Vec<&str> = v["runtimes"]
+        .as_array()
+        .expect("runtimes")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(names, ["edgebench", "llama.cpp"]);
+}
+
+#[test]
 fn a_profiled_job_reports_where_one_extra_rep_spent_its_time() {
     let model = tiny_model("agent-profile");
     let plain = job(&model, "none");

@@ -191,6 +191,7 @@ fn plan_cell(c: &crate::plan::Cell) -> StoredCell {
         device: c.device.clone(),
         model: c.model.clone(),
         recipe: c.recipe_canonical.clone(),
+        runtime: c.runtime,
         threads: c.threads,
         prompt_tokens: c.prompt_tokens,
         gen_tokens: c.gen_tokens,

@@ -24,6 +24,8 @@ pub struct Matrix {
     pub models: Vec<ModelSpec>,
     /// The recipes, in file order.
     pub recipes: Vec<RecipeSpec>,
+    /// The runtimes every recipe runs on, in file order.
+    pub runtimes: Vec<edgebench_schema::Runtime>,
     /// The swept workload.
     pub workload: Workload,
     /// Measurement settings shared by every cell.

@@ -22,6 +22,7 @@ pub mod hash;
 pub mod raw;
 mod read;
 mod recipes;
+mod runtimes;
 mod settings;
 mod shape;
 mod source;

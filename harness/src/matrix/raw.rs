@@ -37,6 +37,9 @@ pub struct RawMatrix {
     /// Span of the `recipes` key and the number of entries written, when
     /// present.
     pub recipes_key: Option<(Range<usize>, usize)>,
+    /// `runtimes = ["edgebench", "llama.cpp"]`: the runtimes every recipe
+    /// runs on (default `["edgebench"]`, the kernel alone).
+    pub runtimes: Option<Spanned<Vec<Spanned<String>>>>,
     /// `[workload]`.
     pub workload: Option<RawWorkload>,
     /// `[measure]`.

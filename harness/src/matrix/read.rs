@@ -14,10 +14,11 @@ use super::raw::{RawDevice, RawInventory, RawMatrix, RawRecipe};
 use super::source::{Location, Source};
 
 /// The top-level keys of a matrix.
-pub const MATRIX_KEYS: [&str; 11] = [
+pub const MATRIX_KEYS: [&str; 12] = [
     "name",
     "models",
     "recipes",
+    "runtimes",
     "workload",
     "measure",
     "accuracy",
@@ -38,6 +39,7 @@ pub fn read_matrix(source: &Arc<Source>, errors: &mut Diagnostics) -> Option<Raw
         models_key: None,
         recipes: Vec::new(),
         recipes_key: None,
+        runtimes: None,
         workload: None,
         measure: None,
         accuracy: None,
@@ -60,6 +62,7 @@ pub fn read_matrix(source: &Arc<Source>, errors: &mut Diagnostics) -> Option<Raw
                 m.recipes_key = Some((key_span, len(&value)));
                 m.recipes = r.recipes(value);
             }
+            "runtimes" => m.runtimes = r.de(value, "`runtimes`"),
             "workload" => m.workload = r.de(value, "[workload]"),
             "measure" => m.measure = r.de(value, "[measure]"),
             "accuracy" => m.accuracy = r.de(value, "[accuracy]"),

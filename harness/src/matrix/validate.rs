@@ -18,6 +18,7 @@ use super::diagnostic::{Diagnostic, Diagnostics};
 use super::hash::sha256_file;
 use super::raw::{RawMatrix, RawModel};
 use super::recipes::check_recipes;
+use super::runtimes::check_runtimes;
 use super::settings::{
     SpannedValues, check_measure, check_regression, check_select, check_workload,
 };
@@ -45,6 +46,7 @@ pub fn validate(raw: &RawMatrix, errors: &mut Diagnostics) -> Option<Matrix> {
     };
     let models = check_models(&mut c, raw);
     let recipes = check_recipes(&mut c, &raw.recipes, raw.recipes_key.clone());
+    let runtimes = check_runtimes(&mut c, raw.runtimes.as_ref());
     let (workload, prompt, gen_tokens) = check_workload(&mut c, raw.workload.as_ref());
     check_context(&mut c, &models, &prompt, &gen_tokens);
     let measure = check_measure(&mut c, raw.measure.as_ref());
@@ -82,6 +84,7 @@ pub fn validate(raw: &RawMatrix, errors: &mut Diagnostics) -> Option<Matrix> {
         path: raw.source.path.clone(),
         models,
         recipes,
+        runtimes,
         workload,
         measure,
         accuracy,

@@ -1,7 +1,8 @@
 //! The plan: a checked [`Matrix`] expanded into cells (device × model ×
-//! recipe × threads × prompt length × generated length) and accuracy jobs
-//! (model × recipe, against the reference), each with a stable id hashed
-//! from its canonical spec. Building a plan does no I/O.
+//! recipe × runtime × threads × prompt length × generated length) and
+//! accuracy jobs (model × recipe × runtime, against the reference recipe on
+//! the kernel), each with a stable id hashed from its canonical spec.
+//! Building a plan does no I/O.
 //!
 //! A cell whose estimated memory ([`FitEstimate`]) exceeds its device's
 //! known memory is planned as [`CellStatus::Skipped`], with the arithmetic
@@ -10,8 +11,8 @@
 mod fit;
 mod spec;
 
-use edgebench_schema::SCHEMA_VERSION;
 use edgebench_schema::job::{Job, MeasureSettings, MeterChoice, ModelRef, ThermalGateSettings};
+use edgebench_schema::{Runtime, SCHEMA_VERSION};
 use serde::Serialize;
 
 pub use fit::{FitEstimate, RUNTIME_BYTES, mib};
@@ -28,10 +29,10 @@ pub const SPEC_VERSION: u32 = 1;
 pub struct Plan {
     /// The matrix name.
     pub name: String,
-    /// The cells, in matrix order (device, model, recipe, threads, prompt,
-    /// generated).
+    /// The cells, in matrix order (device, model, recipe, runtime,
+    /// threads, prompt, generated).
     pub cells: Vec<Cell>,
-    /// The accuracy jobs, in matrix order (model, recipe).
+    /// The accuracy jobs, in matrix order (model, recipe, runtime).
     pub accuracy: Vec<AccuracyJob>,
 }
 
@@ -63,6 +64,8 @@ pub struct Cell {
     pub recipe: String,
     /// Canonical recipe text.
     pub recipe_canonical: String,
+    /// The runtime that runs the recipe file.
+    pub runtime: Runtime,
     /// Kernel threads.
     pub threads: u32,
     /// Prompt tokens.
@@ -119,6 +122,7 @@ impl Cell {
             meter: self.meter.clone(),
             thermal_gate: self.thermal_gate.clone(),
             profile: self.profile,
+            runtime: self.runtime,
         }
     }
 }
@@ -141,6 +145,9 @@ pub struct AccuracyJob {
     pub reference: String,
     /// Canonical reference recipe.
     pub reference_canonical: String,
+    /// The runtime whose logits are scored (the reference always runs on
+    /// the kernel).
+    pub runtime: Runtime,
     /// `builtin` or the text file's path.
     pub text: String,
     /// SHA-256 of the text.
@@ -176,8 +183,10 @@ impl Plan {
         for device in &matrix.devices {
             for model in &matrix.models {
                 for recipe in &matrix.recipes {
-                    for &workload in &workloads {
-                        cells.push(cell(matrix, device, model, recipe, workload));
+                    for &runtime in &matrix.runtimes {
+                        for &workload in &workloads {
+                            cells.push(cell(matrix, device, model, recipe, runtime, workload));
+                        }
                     }
                 }
             }
@@ -201,6 +210,7 @@ fn cell(
     device: &Device,
     model: &ModelSpec,
     recipe: &RecipeSpec,
+    runtime: Runtime,
     (threads, prompt, gen_tokens): (u32, u32, u32),
 ) -> Cell {
     let w = &matrix.workload;
@@ -220,6 +230,7 @@ fn cell(
         measure: &matrix.measure.settings,
         meter: &meter,
         thermal_gate: &matrix.measure.thermal_gate,
+        runtime,
     };
     let tokens = u64::from(prompt) + u64::from(gen_tokens);
     let memory = FitEstimate::new(
@@ -243,6 +254,7 @@ fn cell(
         model_identity: identity,
         recipe: recipe.name.clone(),
         recipe_canonical: canonical,
+        runtime,
         threads,
         prompt_tokens: prompt,
         gen_tokens,
@@ -282,35 +294,41 @@ fn accuracy_jobs(matrix: &Matrix) -> Vec<AccuracyJob> {
     let mut jobs = Vec::new();
     for model in &matrix.models {
         let identity = model.source.identity();
-        for recipe in matrix
-            .recipes
-            .iter()
-            .filter(|r| r.recipe != a.reference.recipe)
-        {
-            let canonical = recipe.recipe.to_string();
-            let key = AccuracySpecKey {
-                version: SPEC_VERSION,
-                model: &identity,
-                recipe: &canonical,
-                reference: &reference,
-                text_sha256: &a.text.sha256,
-                ctx: a.ctx,
-                windows: a.windows,
-            };
-            jobs.push(AccuracyJob {
-                id: spec_id("accuracy", &key),
-                model: model.name.clone(),
-                model_identity: identity.clone(),
-                recipe: recipe.name.clone(),
-                recipe_canonical: canonical,
-                reference: a.reference.name.clone(),
-                reference_canonical: reference.clone(),
-                text: text.clone(),
-                text_sha256: a.text.sha256.clone(),
-                ctx: a.ctx,
-                windows: a.windows,
-                device: a.device.clone(),
-            });
+        for recipe in &matrix.recipes {
+            for &runtime in &matrix.runtimes {
+                // The reference recipe on the kernel is the reference
+                // itself; on another runtime it shows that runtime's own
+                // drift from the kernel.
+                if recipe.recipe == a.reference.recipe && runtime.is_default() {
+                    continue;
+                }
+                let canonical = recipe.recipe.to_string();
+                let key = AccuracySpecKey {
+                    version: SPEC_VERSION,
+                    model: &identity,
+                    recipe: &canonical,
+                    reference: &reference,
+                    text_sha256: &a.text.sha256,
+                    ctx: a.ctx,
+                    windows: a.windows,
+                    runtime,
+                };
+                jobs.push(AccuracyJob {
+                    id: spec_id("accuracy", &key),
+                    model: model.name.clone(),
+                    model_identity: identity.clone(),
+                    recipe: recipe.name.clone(),
+                    recipe_canonical: canonical,
+                    reference: a.reference.name.clone(),
+                    reference_canonical: reference.clone(),
+                    runtime,
+                    text: text.clone(),
+                    text_sha256: a.text.sha256.clone(),
+                    ctx: a.ctx,
+                    windows: a.windows,
+                    device: a.device.clone(),
+                });
+            }
         }
     }
     jobs

@@ -1,5 +1,6 @@
 //! Canonical specs and the stable ids hashed from them.
 
+use edgebench_schema::Runtime;
 use edgebench_schema::job::{MeasureSettings, MeterChoice, ThermalGateSettings};
 use serde::Serialize;
 
@@ -35,6 +36,10 @@ pub struct CellSpec<'a> {
     pub meter: &'a MeterChoice,
     /// The thermal gate.
     pub thermal_gate: &'a Option<ThermalGateSettings>,
+    /// The runtime; left out for edgebench's kernel, so cells of the
+    /// default runtime keep the ids they had before runtimes existed.
+    #[serde(skip_serializing_if = "Runtime::is_default")]
+    pub runtime: Runtime,
 }
 
 /// Everything that makes an accuracy result what it is.
@@ -54,6 +59,10 @@ pub struct AccuracySpecKey<'a> {
     pub ctx: u32,
     /// Window limit.
     pub windows: u32,
+    /// The runtime whose logits are scored; left out for edgebench's
+    /// kernel (ids from before runtimes stay valid).
+    #[serde(skip_serializing_if = "Runtime::is_default")]
+    pub runtime: Runtime,
 }
 
 /// The id of a spec: hex SHA-256 of its canonical JSON, prefixed by `kind`.

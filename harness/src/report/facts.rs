@@ -67,6 +67,9 @@ fn facts(cells: &[&CellRow]) -> Vec<(String, String)> {
             )
         }),
     );
+    for (name, build) in runtimes(cells) {
+        push(&name, Some(build));
+    }
     push("Linux", text(&before["kernel_release"]));
     push(
         "Memory",
@@ -78,6 +81,32 @@ fn facts(cells: &[&CellRow]) -> Vec<(String, String)> {
     push("Energy meter", text(&device["meter"]));
     push("Temperature", temperature_range(cells));
     push("Throttling", throttling(cells));
+    out
+}
+
+/// Each runtime other than the kernel that produced results on the device,
+/// with its version, commit and the CPU code it ran (distinct builds
+/// joined).
+fn runtimes(cells: &[&CellRow]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for info in cells.iter().filter_map(|c| c.result.runtime.as_ref()) {
+        if info.name.is_default() {
+            continue;
+        }
+        let mut build = info.version.clone();
+        if let Some(commit) = &info.commit {
+            build.push_str(&format!(", commit {commit}"));
+        }
+        build.push_str(&format!(", {}", info.cpu_backend));
+        match out.iter_mut().find(|(n, _)| n == info.name.name()) {
+            Some((_, seen)) if !seen.split("; ").any(|b| b == build) => {
+                seen.push_str("; ");
+                seen.push_str(&build);
+            }
+            Some(_) => {}
+            None => out.push((info.name.name().to_owned(), build)),
+        }
+    }
     out
 }
 
@@ -168,6 +197,8 @@ mod tests {
             device: device.to_owned(),
             model: "m".to_owned(),
             recipe: "q4_0".to_owned(),
+            runtime: Default::default(),
+            column: "q4_0".to_owned(),
             threads: 4,
             prompt_tokens: 8,
             gen_tokens: 8,
@@ -192,9 +223,19 @@ mod tests {
         let mut cooler = json.clone();
         cooler["temp_before_c"] = serde_json::json!(41.0);
         cooler["after"]["throttling"]["throttled_occurred"] = serde_json::json!(false);
+        let mut on_llama = cell("pi5", json.clone());
+        on_llama.result.runtime = Some(edgebench_schema::RuntimeInfo {
+            name: edgebench_schema::Runtime::LlamaCpp,
+            version: "llama-cpp-sys-2 0.1.161 (ggml 0.26.0)".to_owned(),
+            commit: None,
+            cpu_backend: "ggml-cpu aarch64 (NEON ARM_FMA)".to_owned(),
+            build: None,
+        });
         let devices = device_facts(&[
             cell("pi5", json),
             cell("pi5", cooler),
+            on_llama.clone(),
+            on_llama,
             cell("orin", Value::Null),
         ]);
         assert_eq!(devices.len(), 2);
@@ -210,6 +251,10 @@ mod tests {
         );
         assert_eq!(f["Throttling"], "throttled (during the run)");
         assert_eq!(f["Energy meter"], "ina219 on i2c-1 @0x40");
+        assert_eq!(
+            f["llama.cpp"],
+            "llama-cpp-sys-2 0.1.161 (ggml 0.26.0), ggml-cpu aarch64 (NEON ARM_FMA)"
+        );
         assert!(devices[1].facts.is_empty(), "no report from orin");
     }
 }

@@ -1,78 +1,120 @@
-//! Accuracy of a recipe file against the reference recipe's file, computed
-//! in this process on the evaluation text (the eval device is this
-//! machine).
+//! Accuracy of a recipe file against the reference recipe's file on this
+//! machine (the eval device): the agent's accuracy scoring, in this process
+//! for the kernel, in a built agent for a runtime this controller lacks.
+//! Either way the test file runs on its runtime and the reference on the
+//! kernel, in one process.
 
-use anyhow::Context;
-use edgebench_kernels::eval;
-use edgebench_kernels::model::{Session, SessionOptions};
-use edgebench_schema::AccuracyReport;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use crate::commands::loading;
+use anyhow::{Context, bail};
+use edgebench_schema::{AccuracyReport, EvalFile, ModelRef, SCHEMA_VERSION};
+
 use crate::matrix::BUILTIN;
 use crate::plan::AccuracyJob;
 use crate::recipe_files::RecipeFile;
 
-/// The text of an accuracy job: the built-in text or the file's contents.
-pub fn eval_text(job: &AccuracyJob) -> anyhow::Result<String> {
-    if job.text == BUILTIN {
-        return Ok(crate::matrix::BUILTIN_TEXT.to_owned());
+/// The path of an accuracy job's text: its file, or the built-in text
+/// written once into `dir`.
+///
+/// # Errors
+/// When the built-in text cannot be written.
+pub fn eval_text_path(job: &AccuracyJob, dir: &Path) -> anyhow::Result<PathBuf> {
+    if job.text != BUILTIN {
+        return Ok(PathBuf::from(&job.text));
     }
-    std::fs::read_to_string(&job.text)
-        .with_context(|| format!("cannot read evaluation text {}", job.text))
+    let path = dir.join("eval-text.txt");
+    if !path.is_file() {
+        std::fs::write(&path, crate::matrix::BUILTIN_TEXT)
+            .with_context(|| format!("cannot write the evaluation text to {}", path.display()))?;
+    }
+    Ok(path)
 }
 
-/// Runs `job` on the recipe files `test_file` and `reference_file`, each
-/// loaded as it is, with `threads` threads: the accuracy of the bytes the
-/// cells run.
-pub fn measure(
+/// The agent's job for `job` on the recipe files `test` and `reference`.
+pub fn agent_job(
     job: &AccuracyJob,
-    test_file: &RecipeFile,
-    reference_file: &RecipeFile,
-    text: &str,
+    test: &RecipeFile,
+    reference: &RecipeFile,
+    text: &Path,
     threads: usize,
-) -> anyhow::Result<AccuracyReport> {
-    let test = loading::load_file(&test_file.path, Some(&job.recipe_canonical))?;
-    let reference = loading::load_file(&reference_file.path, Some(&job.reference_canonical))?;
-    let ctx = job.ctx as usize;
-    let session = |m: &loading::LoadedModel| {
-        Session::new(m.model.clone(), &SessionOptions::new(ctx).threads(threads))
-            .with_context(|| format!("cannot run recipe {} with a context of {ctx}", m.recipe))
+) -> edgebench_schema::AccuracyJob {
+    let file = |f: &RecipeFile, recipe: &str| EvalFile {
+        model: ModelRef {
+            path: f.path.display().to_string(),
+            sha256: f.sha256.clone(),
+            source_sha256: None,
+        },
+        recipe: recipe.to_owned(),
     };
-    let tok = &test.tokenizer;
-    let mut tokens = tok.encode(text, true, false);
-    if job.windows > 0 {
-        tokens.truncate((job.windows as usize).saturating_mul(ctx));
-    }
-    let bos = tok.adds_bos().then(|| tok.bos()).flatten();
-    let r = eval::compare(
-        &mut session(&test)?,
-        &mut session(&reference)?,
-        &tokens,
-        ctx,
-        bos,
-        &mut |_, _| {},
-    )
-    .with_context(|| {
-        format!(
-            "accuracy of recipe {} against {} failed",
-            job.recipe_canonical, job.reference_canonical
-        )
-    })?;
-    Ok(AccuracyReport {
-        reference: job.reference_canonical.clone(),
+    edgebench_schema::AccuracyJob {
+        schema_version: SCHEMA_VERSION,
+        test: file(test, &job.recipe_canonical),
+        reference: file(reference, &job.reference_canonical),
+        text_path: text.display().to_string(),
         text_sha256: job.text_sha256.clone(),
-        ctx,
-        windows: r.test.windows,
-        scored_tokens: r.test.scored_tokens,
-        ppl: r.test.perplexity,
-        ppl_stderr: r.test.perplexity_stderr,
-        ppl_reference: r.reference.perplexity,
-        ppl_ratio: r.ppl_ratio,
-        ppl_delta_pct: r.ppl_delta_pct,
-        kld_mean: r.kld_mean,
-        kld_p99: r.kld_p99,
-        top1_agreement_pct: r.top1_agreement_pct,
-        file_sha256: Some(test_file.sha256.clone()),
-        reference_sha256: Some(reference_file.sha256.clone()),
-    })
+        ctx: job.ctx,
+        windows: job.windows,
+        threads: u32::try_from(threads).unwrap_or(1).clamp(1, 1024),
+        runtime: job.runtime,
+    }
+}
+
+/// Scores `job` in this process, or with the agent at `agent` when given
+/// (`agent accuracy`, the job on its stdin).
+///
+/// # Errors
+/// What the scoring reports, naming the recipe, reference and runtime.
+pub fn measure(
+    job: &edgebench_schema::AccuracyJob,
+    agent: Option<&Path>,
+) -> anyhow::Result<AccuracyReport> {
+    let what = || {
+        format!(
+            "accuracy of recipe {} on {} against {}",
+            job.test.recipe, job.runtime, job.reference.recipe
+        )
+    };
+    match agent {
+        None => edgebench_targets::agent::score_accuracy(job, &mut |_| {})
+            .map_err(|e| anyhow::anyhow!(edgebench_targets::agent::error_chain(&e)))
+            .with_context(what),
+        Some(agent) => in_agent(job, agent).with_context(what),
+    }
+}
+
+/// Runs `agent accuracy` with `job` on its stdin.
+fn in_agent(job: &edgebench_schema::AccuracyJob, agent: &Path) -> anyhow::Result<AccuracyReport> {
+    let mut child = Command::new(agent)
+        .args(["accuracy", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", agent.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{}", job.to_json())
+            .with_context(|| format!("cannot send the job to {}", agent.display()))?;
+    }
+    let out = child
+        .wait_with_output()
+        .with_context(|| format!("{} did not finish", agent.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().next().unwrap_or_default();
+    if let Ok(report) = serde_json::from_str::<AccuracyReport>(line) {
+        return Ok(report);
+    }
+    if let Some(error) = serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("error")?.as_str().map(str::to_owned))
+    {
+        bail!("{error}");
+    }
+    bail!(
+        "{} gave no report ({}): {}",
+        agent.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    )
 }

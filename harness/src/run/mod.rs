@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
-use edgebench_schema::{AccuracyReport, JobResult, Status};
+use edgebench_schema::{AccuracyReport, JobResult, Runtime, Status};
 
 use crate::artifacts::ArtifactStore;
 use crate::matrix::{self, Connection, Matrix};
@@ -36,6 +36,7 @@ use crate::store::{
     AccuracyKey, CellMeta, GateVerdict, NewRun, RunStatus, RunStore, Store, host_facts,
 };
 use crate::target::Target;
+use crate::target::agent_binary::AgentRequest;
 use crate::target::local::LocalTarget;
 use crate::target::ssh::{AgentBinaries, SshTarget, TrustPolicy};
 use models::ModelFiles;
@@ -162,17 +163,22 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     let cache = RecipeCache::in_runs_dir(&options.runs_dir);
     let files = recipes::prepare(&matrix, &plan, &todo, &mut sources, &cache, &stop);
     let mut progress = Progress::new(plan.cells.len(), finished.len());
+    let agents = Arc::new(AgentBinaries::for_runtimes(&matrix.runtimes));
     let accuracy = if todo.is_empty() {
         BTreeMap::new()
     } else {
-        accuracy_reports(&plan, &run, &files, &mut progress)?
+        accuracy_reports(&plan, &run, &files, &agents, &mut progress)?
     };
     let mut measured = 0;
     let mut by_device: BTreeMap<String, Vec<Work>> = BTreeMap::new();
     let cells_by_id: BTreeMap<&str, &Cell> = todo.iter().map(|c| (c.id.as_str(), *c)).collect();
     let with_accuracy = |cell: &Cell, mut r: JobResult| {
         r.accuracy = accuracy
-            .get(&(cell.model_identity.clone(), cell.recipe_canonical.clone()))
+            .get(&(
+                cell.model_identity.clone(),
+                cell.recipe_canonical.clone(),
+                cell.runtime,
+            ))
             .cloned();
         r
     };
@@ -214,12 +220,15 @@ pub fn execute(options: &RunOptions) -> anyhow::Result<RunOutcome> {
         )?),
         None => None,
     };
-    let agents = Arc::new(AgentBinaries::default());
     let target_for = |name: &str| -> anyhow::Result<Option<Box<dyn Target>>> {
         let Some(device) = matrix.devices.iter().find(|d| d.name == name) else {
             return Ok(None);
         };
         Ok(Some(match &device.connection {
+            Connection::Local if !agents.features().is_empty() => {
+                let agent = local_agent(&agents)?;
+                Box::new(LocalTarget::with_agent(device, agent, Arc::clone(&stop)))
+            }
             Connection::Local => Box::new(LocalTarget::for_device(device, Arc::clone(&stop))?),
             Connection::Ssh(settings) => Box::new(SshTarget::new(
                 device,
@@ -556,6 +565,7 @@ fn cell_meta(cell: &Cell) -> CellMeta {
         device: cell.device.clone(),
         model: cell.model.clone(),
         recipe: cell.recipe_canonical.clone(),
+        runtime: cell.runtime,
         threads: cell.threads,
         prompt_tokens: cell.prompt_tokens,
         gen_tokens: cell.gen_tokens,
@@ -607,16 +617,31 @@ fn prepare_cell(matrix: &Matrix, cell: &Cell, files: &RunFiles) -> Prepared {
     }))
 }
 
-/// Accuracy per (model identity, canonical recipe), scored on the recipe
-/// files the cells run: from the store's cache or computed now. A recipe
-/// whose file or whose reference's file could not be made has none, with a
-/// warning naming why.
+/// The agent for this machine with the features `agents` are built with
+/// (this controller runs the kernel alone).
+fn local_agent(agents: &AgentBinaries) -> anyhow::Result<std::path::PathBuf> {
+    let request = AgentRequest {
+        target: crate::matrix::host_target(),
+        prebuilt: None,
+        linker: None,
+        features: agents.features().to_vec(),
+    };
+    Ok(agents.get(&request)?.path)
+}
+
+/// Accuracy per (model identity, canonical recipe, runtime), scored on the
+/// recipe files the cells run: from the store's cache or computed now (on
+/// the kernel in this process, on another runtime by the local agent built
+/// with it). A recipe whose file or whose reference's file could not be
+/// made has none, with a warning naming why; so has one another runtime
+/// could not score.
 fn accuracy_reports(
     plan: &Plan,
     run: &RunStore,
     files: &RunFiles,
+    agents: &AgentBinaries,
     progress: &mut Progress,
-) -> anyhow::Result<BTreeMap<(String, String), AccuracyReport>> {
+) -> anyhow::Result<BTreeMap<(String, String, Runtime), AccuracyReport>> {
     let mut out = BTreeMap::new();
     let threads = crate::commands::loading::default_threads();
     for job in &plan.accuracy {
@@ -641,23 +666,45 @@ fn accuracy_reports(
             text_sha256: job.text_sha256.clone(),
             ctx: job.ctx,
             windows: job.windows,
+            runtime: job.runtime,
         };
         let cache = run.store().accuracy();
         let report = match cache.get(&key)? {
             Some(r) => r,
             None => {
                 progress.message(&format!(
-                    "accuracy: {} {} against {}",
-                    job.model, job.recipe, job.reference
+                    "accuracy: {} {} on {} against {}",
+                    job.model, job.recipe, job.runtime, job.reference
                 ));
-                let text = accuracy::eval_text(job)?;
-                let r = accuracy::measure(job, test, reference, &text, threads)?;
+                let text = accuracy::eval_text_path(job, &run.paths().dir)?;
+                let agent_job = accuracy::agent_job(job, test, reference, &text, threads);
+                let scored = if job.runtime.is_default() {
+                    accuracy::measure(&agent_job, None)
+                } else {
+                    local_agent(agents)
+                        .and_then(|agent| accuracy::measure(&agent_job, Some(&agent)))
+                };
+                let r = match scored {
+                    Ok(r) => r,
+                    Err(e) if !job.runtime.is_default() => {
+                        eprintln!(
+                            "warning: no accuracy for {} {}: {e:#}",
+                            job.model, job.recipe
+                        );
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 cache.put(&key, &r)?;
                 r
             }
         };
         out.insert(
-            (job.model_identity.clone(), job.recipe_canonical.clone()),
+            (
+                job.model_identity.clone(),
+                job.recipe_canonical.clone(),
+                job.runtime,
+            ),
             report,
         );
     }

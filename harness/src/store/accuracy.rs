@@ -1,8 +1,9 @@
 //! [`AccuracyCache`]: accuracy is a property of the recipe file, the
-//! reference file and the eval text, not of the device, so it is computed
-//! once and kept in the database under every input that changes it.
+//! runtime, the reference file and the eval text, not of the device, so it
+//! is computed once and kept in the database under every input that
+//! changes it.
 
-use edgebench_schema::AccuracyReport;
+use edgebench_schema::{AccuracyReport, Runtime};
 use rusqlite::{OptionalExtension, params};
 
 use super::StoreError;
@@ -29,6 +30,8 @@ pub struct AccuracyKey {
     pub ctx: u32,
     /// Windows evaluated.
     pub windows: u32,
+    /// The runtime whose logits were scored.
+    pub runtime: Runtime,
 }
 
 /// The accuracy cache of a [`Store`].
@@ -47,9 +50,10 @@ impl Store {
 impl AccuracyKey {
     fn label(&self) -> String {
         format!(
-            "file {} recipe {} reference file {} ({}) text {} ctx {} windows {}",
+            "file {} recipe {} on {} reference file {} ({}) text {} ctx {} windows {}",
             self.file_sha256,
             self.recipe,
+            self.runtime,
             self.reference_sha256,
             self.reference,
             self.text_sha256,
@@ -70,15 +74,16 @@ impl AccuracyCache<'_> {
         let json: Option<String> = s
             .conn
             .query_row(
-                "SELECT report_json FROM accuracy_by_file
+                "SELECT report_json FROM accuracy_by_runtime
                  WHERE file_sha256 = ?1 AND reference_sha256 = ?2
-                   AND text_sha256 = ?3 AND ctx = ?4 AND windows = ?5",
+                   AND text_sha256 = ?3 AND ctx = ?4 AND windows = ?5 AND runtime = ?6",
                 params![
                     key.file_sha256,
                     key.reference_sha256,
                     key.text_sha256,
                     key.ctx,
-                    key.windows
+                    key.windows,
+                    key.runtime.name()
                 ],
                 |r| r.get(0),
             )
@@ -112,10 +117,10 @@ impl AccuracyCache<'_> {
         serde_json::from_str::<AccuracyReport>(&json).map_err(bad)?;
         s.conn
             .execute(
-                "INSERT OR REPLACE INTO accuracy_by_file
+                "INSERT OR REPLACE INTO accuracy_by_runtime
                  (file_sha256, reference_sha256, recipe, reference, text_sha256, ctx, windows,
-                  report_json, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                  runtime, report_json, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     key.file_sha256,
                     key.reference_sha256,
@@ -124,6 +129,7 @@ impl AccuracyCache<'_> {
                     key.text_sha256,
                     key.ctx,
                     key.windows,
+                    key.runtime.name(),
                     json,
                     UtcTime::now().rfc3339()
                 ],

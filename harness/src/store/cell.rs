@@ -2,7 +2,7 @@
 //! result (device and model names from the matrix), and [`StoredResult`],
 //! a result together with it.
 
-use edgebench_schema::JobResult;
+use edgebench_schema::{JobResult, Runtime};
 use serde::{Deserialize, Serialize};
 
 /// The matrix's names for a cell: stored next to every result so the CSV,
@@ -16,6 +16,10 @@ pub struct CellMeta {
     pub model: String,
     /// Canonical recipe, e.g. `q4_0+heads25`.
     pub recipe: String,
+    /// The runtime that ran the recipe file (left out for the kernel, so
+    /// lines of the default runtime keep their form).
+    #[serde(default, skip_serializing_if = "Runtime::is_default")]
+    pub runtime: Runtime,
     /// Kernel threads.
     pub threads: u32,
     /// Prompt tokens (prefill).
@@ -50,6 +54,7 @@ impl CellMeta {
             device: "unknown".to_owned(),
             model,
             recipe,
+            runtime: r.runtime_kind(),
             threads,
             prompt_tokens,
             gen_tokens,

@@ -21,6 +21,7 @@
 //! | `instructions_median`, `cycles_median`, `cache_misses_median` | hardware counters per inference |
 //! | `ppl`, `ppl_delta_pct`, `kld_mean`, `kld_p99`, `top1_agreement_pct` | accuracy against the reference recipe |
 //! | `valid`, `validity_reasons` | `true`/`false`, reasons joined with `; ` |
+//! | `runtime`, `runtime_version`, `runtime_cpu` | the runtime that ran the recipe file (`edgebench`, `llama.cpp`), its version (and commit) and the CPU code it ran |
 //!
 //! Missing values are empty cells. Numbers are written in Rust's shortest
 //! form that parses back to the same `f64`.
@@ -73,6 +74,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "top1_agreement_pct",
     "valid",
     "validity_reasons",
+    "runtime",
+    "runtime_version",
+    "runtime_cpu",
 ];
 
 fn num(v: Option<f64>) -> String {
@@ -137,6 +141,18 @@ pub fn csv_row(run_id: &str, stored: &StoredResult) -> Vec<String> {
         num(acc.map(|a| a.top1_agreement_pct)),
         r.validity.valid.to_string(),
         r.validity.reasons.join("; "),
+        m.runtime.name().to_owned(),
+        r.runtime
+            .as_ref()
+            .map(|i| match &i.commit {
+                Some(c) => format!("{} (commit {c})", i.version),
+                None => i.version.clone(),
+            })
+            .unwrap_or_default(),
+        r.runtime
+            .as_ref()
+            .map(|i| i.cpu_backend.clone())
+            .unwrap_or_default(),
     ];
     debug_assert_eq!(row.len(), CSV_COLUMNS.len());
     row

@@ -144,7 +144,8 @@ fn cell_matches(tx: &Transaction<'_>, run_id: &str, rec: &StoredResult) -> rusql
     let found: Option<i64> = tx
         .query_row(
             "SELECT 1 FROM cells WHERE run_id = ?1 AND cell_id = ?2 AND device = ?3
-                 AND model = ?4 AND recipe = ?5 AND workload = ?6 AND status = ?7",
+                 AND model = ?4 AND recipe = ?5 AND workload = ?6 AND status = ?7
+                 AND runtime = ?8",
             params![
                 run_id,
                 rec.result.cell_id,
@@ -152,7 +153,8 @@ fn cell_matches(tx: &Transaction<'_>, run_id: &str, rec: &StoredResult) -> rusql
                 m.model,
                 m.recipe,
                 m.workload(),
-                rec.result.status.name()
+                rec.result.status.name(),
+                m.runtime.name()
             ],
             |r| r.get(0),
         )
@@ -175,8 +177,8 @@ fn delete(tx: &Transaction<'_>, run_id: &str, cell_id: &str) -> rusqlite::Result
 fn insert(tx: &Transaction<'_>, run_id: &str, stored: &StoredResult) -> rusqlite::Result<()> {
     let (m, r) = (&stored.meta, &stored.result);
     tx.execute(
-        "INSERT INTO cells (run_id, cell_id, device, model, recipe, workload, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO cells (run_id, cell_id, device, model, recipe, workload, status, runtime)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             run_id,
             r.cell_id,
@@ -184,7 +186,8 @@ fn insert(tx: &Transaction<'_>, run_id: &str, stored: &StoredResult) -> rusqlite
             m.model,
             m.recipe,
             m.workload(),
-            r.status.name()
+            r.status.name(),
+            m.runtime.name()
         ],
     )?;
     let columns: Vec<&str> = Metric::ALL.iter().map(|m| m.column()).collect();

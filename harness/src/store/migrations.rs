@@ -139,6 +139,31 @@ CREATE TABLE gate_verdicts (
 CREATE INDEX gate_verdicts_by_cell ON gate_verdicts(cell_id);
 ",
     },
+    Migration {
+        version: 6,
+        description: "runtimes: per cell, and accuracy cached per runtime",
+        sql: "
+ALTER TABLE cells ADD COLUMN runtime TEXT NOT NULL DEFAULT 'edgebench';
+CREATE TABLE accuracy_by_runtime (
+    file_sha256      TEXT NOT NULL,
+    reference_sha256 TEXT NOT NULL,
+    recipe           TEXT NOT NULL,
+    reference        TEXT NOT NULL,
+    text_sha256      TEXT NOT NULL,
+    ctx              INTEGER NOT NULL,
+    windows          INTEGER NOT NULL,
+    runtime          TEXT NOT NULL,
+    report_json      TEXT NOT NULL,
+    created          TEXT NOT NULL,
+    PRIMARY KEY (file_sha256, reference_sha256, text_sha256, ctx, windows, runtime)
+);
+INSERT INTO accuracy_by_runtime
+    SELECT file_sha256, reference_sha256, recipe, reference, text_sha256, ctx, windows,
+           'edgebench', report_json, created
+    FROM accuracy_by_file;
+DROP TABLE accuracy_by_file;
+",
+    },
 ];
 
 /// The schema version this build creates and reads.

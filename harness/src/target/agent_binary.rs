@@ -45,6 +45,20 @@ pub struct AgentRequest {
     pub prebuilt: Option<PathBuf>,
     /// The linker for a cross build, when not configured for cargo.
     pub linker: Option<String>,
+    /// Cargo features of edgebench-targets the agent needs (the runtimes
+    /// a matrix names beside the kernel, e.g. `llama-cpp`), sorted.
+    pub features: Vec<String>,
+}
+
+impl AgentRequest {
+    /// ` --features a,b` for the cargo command line, or nothing.
+    fn features_arg(&self) -> String {
+        if self.features.is_empty() {
+            String::new()
+        } else {
+            format!(" --features {}", self.features.join(","))
+        }
+    }
 }
 
 /// Finds or builds the agent `request` asks for.
@@ -68,7 +82,10 @@ pub fn resolve(request: &AgentRequest) -> Result<AgentBinary, AgentBinaryError> 
     if let Some(workspace) = source_tree() {
         return build(&workspace, request, host).map_err(fail);
     }
-    if host && let Some(path) = installed_beside_controller() {
+    if host
+        && request.features.is_empty()
+        && let Some(path) = installed_beside_controller()
+    {
         return describe(
             &path,
             &request.target,
@@ -79,13 +96,16 @@ pub fn resolve(request: &AgentRequest) -> Result<AgentBinary, AgentBinaryError> 
     Err(fail(format!(
         "this controller was installed without its source tree, and {}; \
          build one with `cargo build --release -p edgebench-targets --bin edgebench-agent \
-         --target {}` and name it in the device's inventory entry as `agent = \"PATH\"`",
-        if host {
+         --target {}{}` and name it in the device's inventory entry as `agent = \"PATH\"`",
+        if host && request.features.is_empty() {
             "no edgebench-agent is installed beside it"
+        } else if host {
+            "the agent installed beside it may lack the runtimes the matrix names"
         } else {
             "it cannot cross-compile"
         },
-        request.target
+        request.target,
+        request.features_arg()
     )))
 }
 
@@ -130,6 +150,9 @@ fn build(workspace: &Path, request: &AgentRequest, host: bool) -> Result<AgentBi
         "--release",
         "--message-format=json-render-diagnostics",
     ]);
+    if !request.features.is_empty() {
+        cmd.args(["--features", &request.features.join(",")]);
+    }
     if !host {
         if let Some(missing) = missing_rust_target(&request.target) {
             return Err(missing);
@@ -160,12 +183,13 @@ fn build(workspace: &Path, request: &AgentRequest, host: bool) -> Result<AgentBi
             )
         };
         return Err(format!(
-            "`cargo build --release -p edgebench-targets --bin edgebench-agent{}` failed:\n{}{hint}",
+            "`cargo build --release -p edgebench-targets --bin edgebench-agent{}{}` failed:\n{}{hint}",
             if host {
                 String::new()
             } else {
                 format!(" --target {}", request.target)
             },
+            request.features_arg(),
             stderr.trim()
         ));
     }
@@ -173,8 +197,13 @@ fn build(workspace: &Path, request: &AgentRequest, host: bool) -> Result<AgentBi
     let path = executable_from_messages(&stdout)
         .ok_or_else(|| "cargo built no edgebench-agent executable".to_owned())?;
     let how = format!(
-        "{} build {}",
+        "{} build{} {}",
         if host { "host" } else { "cross" },
+        if request.features.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", request.features.join(", "))
+        },
         path.display()
     );
     describe(&path, &request.target, how).map_err(|e| e.to_string())
@@ -247,6 +276,7 @@ mod tests {
             target: "aarch64-unknown-linux-gnu".into(),
             prebuilt: Some("/nonexistent/edgebench-agent".into()),
             linker: None,
+            features: Vec::new(),
         })
         .unwrap_err();
         assert!(

@@ -66,6 +66,26 @@ impl LocalTarget {
         Ok(target)
     }
 
+    /// The agent `agent` (a built `edgebench-agent`, e.g. one with a
+    /// runtime this controller lacks) for the local `device`, behind the
+    /// device's command prefix, holding its lock.
+    pub fn with_agent(device: &Device, agent: PathBuf, stop: Arc<AtomicBool>) -> Self {
+        let mut args = device.command_prefix.clone();
+        let program = if args.is_empty() {
+            agent.clone()
+        } else {
+            args.push(agent.display().to_string());
+            PathBuf::from(args.remove(0))
+        };
+        args.extend(agent_run_args(&device.lock));
+        LocalTarget {
+            program,
+            args,
+            stop,
+            agent,
+        }
+    }
+
     /// Any program that speaks the agent protocol (`program args...`).
     pub fn program(program: PathBuf, args: Vec<String>, stop: Arc<AtomicBool>) -> Self {
         LocalTarget {

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use edgebench_schema::{Job, JobResult, Status};
+use edgebench_schema::{Job, JobResult, Runtime, Status};
 
 use super::agent_binary::{self, AgentBinary, AgentBinaryError, AgentRequest};
 use super::device_cache::{DeployError, DeviceCache};
@@ -33,9 +33,30 @@ const OUTPUT_LIMIT: usize = 256 << 20;
 #[derive(Debug, Default)]
 pub struct AgentBinaries {
     built: Mutex<HashMap<AgentRequest, Result<AgentBinary, AgentBinaryError>>>,
+    features: Vec<String>,
 }
 
 impl AgentBinaries {
+    /// Agents built with the cargo features that link `runtimes` in.
+    pub fn for_runtimes(runtimes: &[Runtime]) -> Self {
+        let mut features: Vec<String> = runtimes
+            .iter()
+            .filter_map(|r| r.cargo_feature())
+            .map(str::to_owned)
+            .collect();
+        features.sort();
+        features.dedup();
+        AgentBinaries {
+            built: Mutex::default(),
+            features,
+        }
+    }
+
+    /// The cargo features every agent is built with.
+    pub fn features(&self) -> &[String] {
+        &self.features
+    }
+
     /// The agent for `request`, building it on first use.
     ///
     /// # Errors
@@ -216,6 +237,7 @@ impl SshTarget {
             target,
             prebuilt: self.settings.agent.clone(),
             linker: self.settings.linker.clone(),
+            features: self.agents.features().to_vec(),
         };
         self.agents.get(&request).map_err(|e| self.error(e, false))
     }

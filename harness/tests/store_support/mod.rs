@@ -28,6 +28,11 @@ pub fn meta(i: usize) -> CellMeta {
         device: if i.is_multiple_of(2) { "local" } else { "pi5" }.to_owned(),
         model: "tiny".to_owned(),
         recipe: ["f32", "q8_0", "q4_0+heads25"][i % 3].to_owned(),
+        runtime: if i % 5 == 4 {
+            edgebench_schema::Runtime::LlamaCpp
+        } else {
+            edgebench_schema::Runtime::Edgebench
+        },
         threads: 1 + (i % 2) as u32,
         prompt_tokens: 16,
         gen_tokens: 8,
@@ -136,6 +141,7 @@ pub fn result(i: usize, seed: u64) -> JobResult {
         reps,
         timing: None,
         profile: None,
+        runtime: None,
     }
 }
 
@@ -159,6 +165,7 @@ pub fn accuracy(rng: &mut StdRng) -> AccuracyReport {
         top1_agreement_pct: rng.random_range(80.0..100.0),
         file_sha256: Some("12".repeat(32)),
         reference_sha256: Some("34".repeat(32)),
+        runtime: Default::default(),
     }
 }
 

@@ -63,4 +63,12 @@ pub enum EvalError {
     /// Running a model failed.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Another runtime failed to score a window.
+    #[error("{runtime}: {message}")]
+    Runtime {
+        /// The runtime's name.
+        runtime: &'static str,
+        /// What it reported.
+        message: String,
+    },
 }

@@ -3,7 +3,6 @@
 
 use super::metrics::{self, PerplexityAccumulator};
 use super::{EvalError, WindowPlan};
-use crate::model::ModelError;
 
 /// Something that turns a window of tokens into logits: a model with a fresh
 /// state per window.
@@ -17,7 +16,7 @@ pub trait WindowScorer {
     ///
     /// # Errors
     /// Whatever running the model reports.
-    fn logits(&mut self, tokens: &[u32], score_from: usize) -> Result<&[f32], ModelError>;
+    fn logits(&mut self, tokens: &[u32], score_from: usize) -> Result<&[f32], EvalError>;
 }
 
 /// Perplexity of one model over a text.

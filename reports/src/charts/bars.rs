@@ -119,8 +119,8 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
     let mut recipes: Vec<&str> = Vec::new();
     let mut devices: Vec<&str> = Vec::new();
     for c in cells {
-        if !recipes.contains(&c.recipe.as_str()) {
-            recipes.push(&c.recipe);
+        if !recipes.contains(&c.column.as_str()) {
+            recipes.push(&c.column);
         }
         if !devices.contains(&c.device.as_str()) {
             devices.push(&c.device);
@@ -129,7 +129,7 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
     devices.sort_by_key(|d| device_index(all_devices, d));
     let mut bars: Vec<Bar> = Vec::new();
     for c in cells {
-        let group = recipes.iter().position(|r| *r == c.recipe).unwrap_or(0);
+        let group = recipes.iter().position(|r| *r == c.column).unwrap_or(0);
         let device = devices.iter().position(|d| *d == c.device).unwrap_or(0);
         if bars.iter().any(|b| b.group == group && b.device == device) {
             continue;

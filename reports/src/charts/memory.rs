@@ -62,11 +62,11 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
         let device = device_index(devices, &c.device);
         match points
             .iter_mut()
-            .find(|p| p.device == device && p.recipe == c.recipe)
+            .find(|p| p.device == device && p.recipe == c.column)
         {
             Some(p) => p.rss = p.rss.max(rss),
             None => points.push(Point {
-                recipe: &c.recipe,
+                recipe: &c.column,
                 device,
                 size,
                 rss,

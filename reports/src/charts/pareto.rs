@@ -75,7 +75,7 @@ fn body(g: &Group<'_>) -> ChartBody {
             let latency = Metric::Latency.read(c, g.reference).ok()?.value;
             let drop = Metric::AccuracyDrop.read(c, g.reference).ok()?.value;
             (plottable(latency) && plottable(drop)).then_some(Point {
-                recipe: &c.recipe,
+                recipe: &c.column,
                 latency,
                 drop,
             })

@@ -36,7 +36,7 @@ pub(crate) fn charts(input: &ReportInput, devices: &[&str]) -> Vec<Chart> {
 
 /// The box plots of `g`, or why there are none.
 fn body(g: &Group<'_>, colour: RGBColor) -> ChartBody {
-    let recipes: Vec<&str> = g.cells.iter().map(|c| c.recipe.as_str()).collect();
+    let recipes: Vec<&str> = g.cells.iter().map(|c| c.column.as_str()).collect();
     let samples: Vec<Vec<f64>> = g
         .cells
         .iter()

@@ -70,7 +70,7 @@ impl<'a> FailedView<'a> {
         FailedView {
             device: &c.device,
             model: &c.model,
-            recipe: &c.recipe,
+            recipe: &c.column,
             workload: c.workload().to_string(),
             status: c.result.status.name(),
             error: c.result.error.as_deref().unwrap_or("no error given"),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::SCHEMA_VERSION;
+use crate::{Runtime, SCHEMA_VERSION};
 
 /// A job or result that cannot be used: which field and why.
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +203,11 @@ pub struct Job {
     /// agents older than the option still take every other job.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub profile: bool,
+    /// The runtime that runs the recipe file. Sent only when it is not
+    /// the default (edgebench's kernel), so agents older than the field
+    /// still take every job of the default runtime.
+    #[serde(default, skip_serializing_if = "Runtime::is_default")]
+    pub runtime: Runtime,
 }
 
 impl Job {

@@ -11,15 +11,17 @@ pub mod accuracy;
 pub mod job;
 pub mod profile;
 pub mod result;
+pub mod runtime;
 pub mod stats;
 
-pub use accuracy::AccuracyReport;
+pub use accuracy::{AccuracyJob, AccuracyReport, EvalFile};
 pub use job::{Job, MeasureSettings, MeterChoice, ModelRef, SchemaError, ThermalGateSettings};
 pub use profile::{OpLine, PhaseReport, ProfileReport};
 pub use result::{
     AgentInfo, CellTiming, CounterReport, EnergyReport, JobResult, LatencyReport, MemoryReport,
     ModelReport, RepSample, Status, Validity,
 };
+pub use runtime::{Runtime, RuntimeInfo, UnknownRuntime};
 pub use stats::Summary;
 
 /// Version of the job and result formats. An agent refuses a job of another

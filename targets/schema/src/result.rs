@@ -308,6 +308,11 @@ pub struct JobResult {
     /// operation, when the job asked for it (`measure.profile`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<crate::ProfileReport>,
+    /// The runtime that ran the recipe file and its build (absent in
+    /// results of agents older than runtimes, which ran edgebench's
+    /// kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<crate::RuntimeInfo>,
 }
 
 /// Where a cell's wall time went: the agent's own time and the time the
@@ -364,7 +369,16 @@ impl JobResult {
             reps: Vec::new(),
             timing: None,
             profile: None,
+            runtime: None,
         }
+    }
+
+    /// The runtime that ran the recipe file (edgebench's kernel for
+    /// results that do not say).
+    pub fn runtime_kind(&self) -> crate::Runtime {
+        self.runtime
+            .as_ref()
+            .map_or_else(Default::default, |r| r.name)
     }
 
     /// Records the controller's view of the cell's wall time.

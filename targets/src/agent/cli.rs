@@ -1,4 +1,5 @@
-//! The agent's command line: `run`, `probe`, `store`, `--version`, shared
+//! The agent's command line: `run`, `accuracy`, `probe`, `store`,
+//! `--version`, shared
 //! by the `edgebench-agent` binary and the controller, which runs the same
 //! code as a child process of itself for the local device.
 
@@ -18,9 +19,14 @@ Commands:
            result (JSON line) on stdout; progress goes to stderr. Exit code 0
            when the result's status is ok, 1 otherwise (the result says why),
            3 when --stop-on-eof saw stdin close first.
+  accuracy Read one accuracy job (JSON, one line) on stdin: score the
+           recipe file under test, run by the job's runtime, against the
+           reference recipe's file run by the kernel over the evaluation
+           text; write the report (JSON line) on stdout, or
+           {\"error\": \"...\"} and exit code 1.
   probe    Print the device facts, the meters that work, counter
-           availability, the memory available and the kernels' instruction
-           set as JSON.
+           availability, the memory available, the kernels' instruction
+           set and the runtimes built in as JSON.
   store    Manage a directory of files named by their SHA-256 (below).
 
 Options of run:
@@ -33,6 +39,9 @@ Options of run:
                            until exit.
       --lock-wait SECONDS  How long to wait for the lock [default: 600]; the
                            result's status is busy when it is not taken.
+
+Options of accuracy:
+  -q, --quiet              No progress on stderr.
 
 Options of probe:
       --dir DIR            Also report the free and total bytes of DIR's
@@ -67,6 +76,7 @@ Examples:
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Run(RunOptions),
+    Accuracy { quiet: bool },
     Probe { dir: Option<PathBuf> },
     Store(StoreCommand),
     Version,
@@ -95,6 +105,11 @@ fn parse(args: &[String]) -> Result<Command, String> {
         .collect();
     match args[at].as_str() {
         "run" => run_cli::parse(&rest).map(Command::Run),
+        "accuracy" => match rest.as_slice() {
+            [] => Ok(Command::Accuracy { quiet: false }),
+            ["-q" | "--quiet"] => Ok(Command::Accuracy { quiet: true }),
+            [first, ..] => Err(unexpected("accuracy", first)),
+        },
         "probe" => parse_probe(&rest),
         "store" if at > 0 => Err(format!("'{}' goes after the store command", args[0])),
         "store" => store_cli::parse(&rest).map(Command::Store),
@@ -105,7 +120,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
 /// The error for an argument `command` does not take.
 pub(super) fn unexpected(command: &str, arg: &str) -> String {
     match arg {
-        "run" | "probe" | "store" => "give one command".to_owned(),
+        "run" | "accuracy" | "probe" | "store" => "give one command".to_owned(),
         a if a.starts_with('-') => format!("unknown option '{a}' for {command}"),
         a => format!("unexpected argument '{a}' for {command}"),
     }
@@ -138,6 +153,7 @@ pub(super) fn print_line(line: &str) {
 pub fn main(args: &[String]) -> ExitCode {
     match parse(args) {
         Ok(Command::Run(options)) => run_cli::run(&options),
+        Ok(Command::Accuracy { quiet }) => accuracy(quiet),
         Ok(Command::Probe { dir }) => {
             print_line(&agent::probe(dir.as_deref()).to_string());
             ExitCode::SUCCESS
@@ -162,6 +178,34 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
+/// `accuracy`: one job on stdin, one report (or error) on stdout.
+fn accuracy(quiet: bool) -> ExitCode {
+    let mut progress = |line: &str| {
+        if !quiet {
+            eprintln!("edgebench-agent: {line}");
+        }
+    };
+    let report = agent::read_job_line(&mut std::io::stdin().lock(), agent::JOB_LINE_LIMIT)
+        .map_err(|e| agent::error_chain(&e))
+        .and_then(|line| {
+            edgebench_schema::AccuracyJob::from_json(&line)
+                .map_err(|e| agent::error_chain(&agent::AgentError::Job(e)))
+        })
+        .and_then(|job| {
+            agent::score_accuracy(&job, &mut progress).map_err(|e| agent::error_chain(&e))
+        });
+    match report {
+        Ok(r) => {
+            print_line(&serde_json::to_string(&r).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print_line(&serde_json::json!({ "error": e }).to_string());
+            ExitCode::from(1)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +226,12 @@ mod tests {
         assert_eq!(p(&["run", "-q"]), run_with(|o| o.quiet = true));
         assert_eq!(p(&["--quiet", "run"]), run_with(|o| o.quiet = true));
         assert_eq!(p(&["probe"]), Ok(Command::Probe { dir: None }));
+        assert_eq!(p(&["accuracy"]), Ok(Command::Accuracy { quiet: false }));
+        assert_eq!(
+            p(&["accuracy", "-q"]),
+            Ok(Command::Accuracy { quiet: true })
+        );
+        assert!(p(&["accuracy", "x"]).unwrap_err().contains("'x'"));
         assert_eq!(
             p(&["probe", "--dir", "/data"]),
             Ok(Command::Probe {
@@ -223,6 +273,7 @@ mod tests {
     fn help_names_every_command_and_option() {
         for word in [
             "run",
+            "accuracy",
             "probe",
             "store verify",
             "store commit",

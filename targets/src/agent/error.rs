@@ -6,6 +6,7 @@ use edgebench_schema::{SchemaError, Status};
 
 use super::device_lock::LockError;
 use super::job_input::JobInputError;
+use crate::runtime::RuntimeError;
 
 /// Everything that turns a job into a failure result.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,21 @@ pub enum AgentError {
     /// The model failed while running.
     #[error("inference failed: {0}")]
     Model(#[from] ModelError),
+    /// The evaluation text cannot be used.
+    #[error("evaluation text '{path}': {reason}")]
+    EvalText {
+        /// Its path (or the file whose tokenizer reads it).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The accuracy evaluation failed.
+    #[error("accuracy: {0}")]
+    Eval(#[from] edgebench_kernels::eval::EvalError),
+    /// The job's runtime is not built into this agent, rejects the file or
+    /// failed while running.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
 }
 
 impl AgentError {
@@ -89,6 +105,7 @@ impl AgentError {
         match self {
             AgentError::Lock(LockError::Busy { .. }) => Status::Busy,
             AgentError::Recipe { .. } => Status::Unsupported,
+            AgentError::Runtime(e) if e.is_unsupported() => Status::Unsupported,
             AgentError::Load { source, .. } if is_unsupported(source.as_ref()) => {
                 Status::Unsupported
             }

@@ -7,6 +7,7 @@
 //! result with a `failed` or `unsupported` status and the error, never
 //! panics on its input.
 
+mod accuracy;
 pub mod cli;
 mod controller_watch;
 mod device;
@@ -22,13 +23,16 @@ mod run_cli;
 mod store_cli;
 
 pub use crate::store::sha256_hex;
+pub use accuracy::{TEXT_LIMIT, score_accuracy};
 pub use controller_watch::ControllerWatch;
 pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
 pub use device_lock::{DeviceLock, LockError};
 pub use error::{AgentError, error_chain};
 pub use job_input::{JOB_LINE_LIMIT, JobInputError, read_job_line};
 pub use meter_setup::{StartedMeter, meter_config, sampler_rate, start_meter};
-pub use model::{Loaded, SessionInference, load, prompt_tokens, verify_model};
+pub use model::{
+    CheckedFile, Loaded, load, open_recipe_file, prompt_tokens, verify_file, verify_model,
+};
 pub use probe::probe;
 pub use profile::{profile_report, profiled_rep};
 pub use run::{refuse, run, run_job};

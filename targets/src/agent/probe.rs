@@ -22,6 +22,8 @@ struct Probe {
     kernels: KernelProbe,
     meters: MeterProbe,
     counters: CounterProbe,
+    /// The runtimes this agent was built with, and their builds.
+    runtimes: Vec<edgebench_schema::RuntimeInfo>,
     /// `MemAvailable`, bytes.
     memory_available_bytes: Option<u64>,
     /// The filesystem of the directory asked about.
@@ -106,6 +108,7 @@ pub fn probe(dir: Option<&Path>) -> serde_json::Value {
             available: counters.any_open(),
             reason: unavailable_reason(&missing),
         },
+        runtimes: crate::runtime::built_info(),
         memory_available_bytes: read_memory(Path::new("/"))
             .and_then(|m| m.available_kib)
             .map(|kib| kib.saturating_mul(1024)),

@@ -2,18 +2,17 @@
 
 use std::path::Path;
 
-use edgebench_kernels::model::{KvType, Session, SessionOptions};
 use edgebench_schema::result::Workload;
 use edgebench_schema::{Job, JobResult, MemoryReport, SCHEMA_VERSION, Status, Validity};
 
 use super::device::{self, DeviceReport, check_device, hottest, run_gate, seconds};
 use super::meter_setup::{meter_config, start_meter};
-use super::model::{SessionInference, load, prompt_tokens, verify_model};
-use super::profile::profiled_rep;
+use super::model::{load, prompt_tokens, verify_model};
 use super::{AgentError, agent_info, error_chain};
 use crate::counters::Counters;
 use crate::meters::read_process_memory;
 use crate::protocol::{AssembleOptions, RepPolicy, assemble, measure};
+use crate::runtime::{self, SessionSpec};
 
 /// The job's `cell_id` when the text is a JSON object that has one, so a
 /// failure result still names its cell.
@@ -57,24 +56,34 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
             job.gen_tokens
         )));
     }
+    runtime::check_built(job.runtime)?;
     let file_bytes = verify_model(job, progress)?;
-    progress(&format!("loading the {} recipe file as it is", job.recipe));
+    progress(&format!(
+        "loading the {} recipe file as it is with {}",
+        job.recipe, job.runtime
+    ));
     let loaded = load(job, file_bytes)?;
     progress(&format!(
         "loaded in {:.3} s: {} parameters, {} bytes",
         loaded.report.load_seconds, loaded.report.parameters, loaded.report.recipe_bytes
     ));
-    let config = loaded.model.config();
+    let recipe = loaded.recipe.as_ref();
+    let runtime_info = recipe.info();
+    progress(&format!(
+        "{} {} on {}",
+        runtime_info.name, runtime_info.version, runtime_info.cpu_backend
+    ));
     let (prompt, generated) = (u64::from(job.prompt_tokens), u64::from(job.gen_tokens));
     let context = prompt + generated;
-    if context > config.context_length as u64 {
+    let context_length = recipe.context_length() as u64;
+    if context > context_length {
         return Err(AgentError::ContextTooLong {
             prompt,
             generated,
-            context: config.context_length as u64,
+            context: context_length,
         });
     }
-    let n_vocab = config.n_vocab;
+    let n_vocab = recipe.n_vocab();
 
     let mut validity = Validity::default();
     let gate = job.thermal_gate.as_ref().map(|g| {
@@ -97,13 +106,14 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         .meter
         .counters
         .then(|| Counters::open(Path::new("/proc")));
-    let kv_type = if job.kv_f16 { KvType::F16 } else { KvType::F32 };
-    let options = SessionOptions::new(context as usize)
-        .kv_type(kv_type)
-        .threads(job.threads as usize);
-    let session = Session::new(loaded.model.clone(), &options)?;
+    let spec = SessionSpec {
+        context: context as usize,
+        threads: job.threads as usize,
+        kv_f16: job.kv_f16,
+        prompt_tokens: job.prompt_tokens as usize,
+    };
     let prompt_ids = prompt_tokens(job.prompt_tokens as usize, n_vocab, job.seed);
-    let mut inference = SessionInference::new(session, prompt_ids.clone());
+    let mut inference = recipe.generation(&spec, &prompt_ids)?;
 
     let m = &job.measure;
     let policy = RepPolicy {
@@ -162,12 +172,13 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
     // measured one's and must not count.
     let profile = if job.profile {
         progress("one more repetition, profiled per op");
-        Some(profiled_rep(
-            &loaded.model,
-            &options,
-            &prompt_ids,
-            job.gen_tokens,
-        )?)
+        match recipe.profile(&spec, &prompt_ids, job.gen_tokens) {
+            Some(report) => Some(report?),
+            None => {
+                progress(&format!("{} has no per-op profile", job.runtime));
+                None
+            }
+        }
     } else {
         None
     };
@@ -204,5 +215,6 @@ pub fn run_job(job: &Job, progress: &mut dyn FnMut(&str)) -> Result<JobResult, A
         reps: assembled.reps,
         timing: None,
         profile,
+        runtime: Some(runtime_info),
     })
 }

@@ -24,6 +24,31 @@ pub trait Inference {
     /// # Errors
     /// Whatever the model reports.
     fn decode(&mut self) -> Result<(), Self::Error>;
+
+    /// The token the last step chose, when the inference picks tokens.
+    fn last_token(&self) -> Option<u32> {
+        None
+    }
+}
+
+impl<I: Inference + ?Sized> Inference for Box<I> {
+    type Error = I::Error;
+
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+
+    fn prefill(&mut self) -> Result<(), Self::Error> {
+        (**self).prefill()
+    }
+
+    fn decode(&mut self) -> Result<(), Self::Error> {
+        (**self).decode()
+    }
+
+    fn last_token(&self) -> Option<u32> {
+        (**self).last_token()
+    }
 }
 
 /// A phase boundary inside a repetition, for meters read at boundaries.
