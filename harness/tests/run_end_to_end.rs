@@ -328,3 +328,81 @@ fn cells_that_cannot_fit_are_skipped_without_making_files() {
     assert!(!dir.join("runs/models/recipes").exists(), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Both runtimes on the same recipe files, on this machine: the controller
+/// builds the agent with llama.cpp, every cell is measured, llama.cpp's
+/// cells name its build, accuracy is scored per runtime and the report puts
+/// the runtimes side by side. (The suite's script builds that agent first;
+/// building it needs cmake and libclang.)
+#[test]
+fn both_runtimes_run_side_by_side_on_the_same_recipe_files() {
+    let both = matrix(r#""f32", "q8_0""#, "2", 0.0).replace(
+        "recipes = [",
+        "runtimes = [\"edgebench\", \"llama.cpp\"]\nrecipes = [",
+    );
+    let dir = workspace("runtimes", &both);
+    let o = run_in(&dir, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("(built with the matrix's runtimes)"),
+        "the agent's build: {err}"
+    );
+    assert!(err.contains("tiny q8_0 (llama.cpp) on local"), "{err}");
+    let run = only_run(&dir);
+    let results = lines(&run);
+    assert_eq!(results.len(), 4);
+    let find = |recipe: &str, runtime: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["cell"]["recipe"] == recipe
+                    && r["cell"]["runtime"].as_str().unwrap_or("edgebench") == runtime
+            })
+            .unwrap_or_else(|| panic!("no {recipe} on {runtime}"))
+    };
+    for recipe in ["f32", "q8_0"] {
+        let (ours, theirs) = (find(recipe, "edgebench"), find(recipe, "llama.cpp"));
+        for r in [ours, theirs] {
+            assert_eq!(r["status"], "ok", "{r}");
+            assert!(r["latency"]["decode_tps"]["median"].as_f64().unwrap() > 0.0);
+            assert!(r["memory"]["peak_rss_kib"].as_u64().unwrap() > 0);
+        }
+        // The same bytes on both runtimes.
+        assert_eq!(ours["model"]["sha256"], theirs["model"]["sha256"]);
+        assert_eq!(ours["runtime"]["name"], "edgebench");
+        assert_eq!(theirs["runtime"]["name"], "llama.cpp");
+        assert!(
+            theirs["runtime"]["version"]
+                .as_str()
+                .unwrap()
+                .contains("llama-cpp-sys-2"),
+            "{theirs}"
+        );
+        assert_ne!(ours["cell_id"], theirs["cell_id"]);
+    }
+    // Accuracy per runtime: llama.cpp's f32 against the kernel's f32 is
+    // its own drift, tiny; its q8_0 is scored on its own logits.
+    let drift = find("f32", "llama.cpp")["accuracy"]["ppl_delta_pct"]
+        .as_f64()
+        .expect("llama.cpp's f32 is scored");
+    assert!(drift.abs() < 0.5, "{drift}");
+    assert!(find("f32", "edgebench")["accuracy"].is_null());
+    for runtime in ["edgebench", "llama.cpp"] {
+        let a = &find("q8_0", runtime)["accuracy"];
+        assert!(
+            a["ppl_delta_pct"].as_f64().is_some_and(f64::is_finite),
+            "{a}"
+        );
+        assert_eq!(a["reference"], "f32", "{a}");
+    }
+    assert_eq!(
+        find("q8_0", "llama.cpp")["accuracy"]["runtime"],
+        "llama.cpp"
+    );
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("q8_0 · llama.cpp"), "runtime columns");
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    assert_eq!(csv.matches(",llama.cpp,").count(), 2, "{csv}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -173,8 +173,13 @@ impl Progress {
 }
 
 fn describe(cell: &Cell) -> String {
+    let runtime = if cell.runtime.is_default() {
+        String::new()
+    } else {
+        format!(" ({})", cell.runtime)
+    };
     format!(
-        "{} {} {} on {}, {} threads, prompt {} gen {}",
+        "{} {} {}{runtime} on {}, {} threads, prompt {} gen {}",
         cell.short_id(),
         cell.model,
         cell.recipe,

@@ -1,5 +1,5 @@
 //! The terminal summary at the end of a run: one table per model × device,
-//! one row per recipe and workload.
+//! one row per recipe (on its runtime, when not the kernel) and workload.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -42,13 +42,18 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
+    let recipe = if cell.runtime.is_default() {
+        cell.recipe.clone()
+    } else {
+        format!("{} · {}", cell.recipe, cell.runtime)
+    };
     let workload = format!(
         "{}t p{} g{}",
         cell.threads, cell.prompt_tokens, cell.gen_tokens
     );
     let Some(r) = r else {
         return Row {
-            recipe: cell.recipe.clone(),
+            recipe,
             workload,
             status: "not run".into(),
             size_mib: String::new(),
@@ -69,7 +74,7 @@ fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
         (s, _) => s.name().to_owned(),
     };
     Row {
-        recipe: cell.recipe.clone(),
+        recipe,
         workload,
         status,
         size_mib: num(r.model.as_ref().map(|m| mib(m.size_on_disk())), 1),
@@ -85,7 +90,7 @@ fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
                 .map(|s| s.median),
             3,
         ),
-        drop: if reference == Some(cell.recipe_canonical.as_str()) {
+        drop: if cell.runtime.is_default() && reference == Some(cell.recipe_canonical.as_str()) {
             "ref".to_owned()
         } else {
             num(r.accuracy.as_ref().map(|a| a.ppl_delta_pct), 2)

@@ -30,6 +30,8 @@ pub struct LocalTarget {
     args: Vec<String>,
     stop: Arc<AtomicBool>,
     agent: PathBuf,
+    /// Whether `agent` is a built agent rather than this controller.
+    built: bool,
 }
 
 /// Most bytes read from the agent's stdout (a result with every token
@@ -49,6 +51,7 @@ impl LocalTarget {
             program,
             args,
             stop,
+            built: false,
         })
     }
 
@@ -83,6 +86,7 @@ impl LocalTarget {
             args,
             stop,
             agent,
+            built: true,
         }
     }
 
@@ -93,6 +97,7 @@ impl LocalTarget {
             program,
             args,
             stop,
+            built: false,
         }
     }
 
@@ -202,7 +207,14 @@ impl Target for LocalTarget {
                 .map(|f| (f.sha256.clone(), f.local.display().to_string()))
                 .collect(),
             present: files.len(),
-            agent: format!("{} (this controller)", self.agent.display()),
+            agent: if self.built {
+                format!(
+                    "{} (built with the matrix's runtimes)",
+                    self.agent.display()
+                )
+            } else {
+                format!("{} (this controller)", self.agent.display())
+            },
             agent_sha256,
             agent_file: Some(self.agent.clone()),
             ..Deployment::default()
