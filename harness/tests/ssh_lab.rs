@@ -860,3 +860,54 @@ fn a_gated_run_compares_stored_and_current_artifacts_on_an_ssh_device() {
         .count();
     assert_eq!(objects, 3, "one agent and both recipe files on the device");
 }
+
+/// A matrix naming llama.cpp, on a device whose agent was built without
+/// it: the kernel's cells are measured, llama.cpp's are `unsupported` and
+/// say which feature the agent lacks; nothing fails.
+#[test]
+fn llama_cpp_cells_on_an_agent_without_it_are_unsupported() {
+    let _serial = serial();
+    // The plain agent `cargo test` built beside this controller.
+    let plain = Path::new(env!("CARGO_BIN_EXE_edgebench"))
+        .parent()
+        .unwrap()
+        .join("edgebench-agent");
+    assert!(
+        plain.is_file(),
+        "{} is built by cargo test",
+        plain.display()
+    );
+    let lab = Lab::new();
+    let d = lab.device("plain", Ipv4Addr::new(127, 0, 0, 52));
+    lab.trust(&d);
+    let entries = device_entry(
+        &lab,
+        "plain",
+        &d,
+        &format!("agent = \"{}\"", plain.display()),
+    );
+    let text_m = matrix(&["plain"], &entries, r#""q8_0""#, "1", TINY_MODEL).replace(
+        "recipes = [",
+        "runtimes = [\"edgebench\", \"llama.cpp\"]\nrecipes = [",
+    );
+    let dir = workspace(&lab, &text_m);
+    let run = output(
+        edgebench(&dir, &["run", "matrix.toml"]),
+        Duration::from_secs(600),
+    );
+    let all = results(&runs(&dir).pop().unwrap());
+    assert_eq!(all.len(), 2, "{}", text(&run));
+    let of = |runtime: &str| {
+        all.iter()
+            .find(|r| r["cell"]["runtime"].as_str().unwrap_or("edgebench") == runtime)
+            .unwrap_or_else(|| panic!("no {runtime} cell: {}", text(&run)))
+    };
+    assert_eq!(of("edgebench")["status"], "ok", "{}", text(&run));
+    let llama = of("llama.cpp");
+    assert_eq!(llama["status"], "unsupported", "{llama}");
+    let error = llama["error"].as_str().unwrap();
+    assert!(
+        error.contains("without the llama.cpp runtime") && error.contains("llama-cpp"),
+        "{error}"
+    );
+}
