@@ -340,6 +340,14 @@ fn cli_check_and_expand() {
     let o = support::edgebench(&["matrix", "expand", path, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["cells"].as_array().map(Vec::len), Some(8));
+    // Runtimes have their column, and each cell its runtime in the JSON.
+    let runtimes = repo("matrices/runtimes.toml");
+    let o = support::edgebench(&["matrix", "expand", runtimes.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", support::text(&o));
+    let out = support::stdout(&o);
+    let on_llama = |l: &&str| l.contains(" llama.cpp ") && l.ends_with("planned");
+    assert_eq!(out.lines().filter(on_llama).count(), 6, "{out}");
+    assert!(out.contains("f32 on llama.cpp vs f32"), "{out}");
     let bad = repo("harness/tests/fixtures/matrices/unknown-device.toml");
     let bad = bad.to_str().unwrap();
     let o = support::edgebench(&["matrix", "check", bad]);

@@ -42,8 +42,8 @@ pub fn run(args: &ExpandArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "{:<12}  {:<10} {:<12} {:<16} {:>7} {:>6} {:>5} {:>10}  status",
-        "id", "device", "model", "recipe", "threads", "prompt", "gen", "memory"
+        "{:<12}  {:<10} {:<12} {:<16} {:<10} {:>7} {:>6} {:>5} {:>10}  status",
+        "id", "device", "model", "recipe", "runtime", "threads", "prompt", "gen", "memory"
     )?;
     for c in &plan.cells {
         let status = match &c.status {
@@ -52,11 +52,12 @@ pub fn run(args: &ExpandArgs) -> anyhow::Result<ExitCode> {
         };
         writeln!(
             out,
-            "{:<12}  {:<10} {:<12} {:<16} {:>7} {:>6} {:>5} {:>10}  {status}",
+            "{:<12}  {:<10} {:<12} {:<16} {:<10} {:>7} {:>6} {:>5} {:>10}  {status}",
             c.short_id(),
             c.device,
             c.model,
             c.recipe,
+            c.runtime.name(),
             c.threads,
             c.prompt_tokens,
             c.gen_tokens,
@@ -73,10 +74,11 @@ pub fn run(args: &ExpandArgs) -> anyhow::Result<ExitCode> {
     for a in &plan.accuracy {
         writeln!(
             out,
-            "accuracy {}  {} {} vs {} on {} (ctx {}, device {})",
+            "accuracy {}  {} {} on {} vs {} on {} (ctx {}, device {})",
             a.short_id(),
             a.model,
             a.recipe,
+            a.runtime,
             a.reference,
             a.text,
             a.ctx,
