@@ -227,7 +227,7 @@ fn render_failed(input: &ReportInput, out: &mut String) {
             "| {} | {} | {} | {} | {} |",
             escape_markdown(&c.device),
             escape_markdown(&c.model),
-            escape_markdown(&c.column),
+            escape_markdown(&c.column()),
             status.name(),
             escape_markdown(c.result.error.as_deref().unwrap_or("no error given")),
         );

@@ -1,6 +1,8 @@
 //! The input of every renderer: the cells of one run with their results,
 //! and the selection constraints of the recommendation.
 
+use std::borrow::Cow;
+
 use edgebench_schema::{JobResult, Runtime};
 use serde::{Deserialize, Serialize};
 
@@ -97,9 +99,6 @@ pub struct CellRow {
     pub recipe: String,
     /// The runtime that ran the recipe file.
     pub runtime: Runtime,
-    /// The column the cell fills in tables and charts: the recipe, and
-    /// the runtime when it is not the kernel (see [`CellRow::column_of`]).
-    pub column: String,
     /// Kernel threads.
     pub threads: u32,
     /// Prompt tokens.
@@ -118,6 +117,16 @@ impl CellRow {
             recipe.to_owned()
         } else {
             format!("{recipe} · {runtime}")
+        }
+    }
+
+    /// The column the cell fills in tables and charts: its recipe, and
+    /// its runtime when that is not the kernel (see [`CellRow::column_of`]).
+    pub fn column(&self) -> Cow<'_, str> {
+        if self.runtime.is_default() {
+            Cow::Borrowed(&self.recipe)
+        } else {
+            Cow::Owned(Self::column_of(&self.recipe, self.runtime))
         }
     }
 
@@ -242,7 +251,7 @@ impl ReportInput {
             {
                 group.reference = Some(&acc.reference);
             }
-            if !group.cells.iter().any(|c| c.column == cell.column) {
+            if !group.cells.iter().any(|c| c.column() == cell.column()) {
                 group.cells.push(cell);
             }
         }

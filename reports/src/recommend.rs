@@ -2,6 +2,8 @@
 //! meet the selection's constraints, the best of them by the objective, and
 //! the recipes another one beats on latency, accuracy drop and size at once.
 
+use std::borrow::Cow;
+
 use edgebench_schema::Status;
 use serde::Serialize;
 
@@ -43,7 +45,7 @@ pub fn recommend(input: &ReportInput, selection: &Selection) -> Vec<Recommendati
 
 /// A recipe that passed the constraints, with the figures the choice uses.
 struct Candidate<'a> {
-    recipe: &'a str,
+    recipe: Cow<'a, str>,
     latency: f64,
     energy: Result<f64, String>,
     size: Result<f64, String>,
@@ -56,7 +58,7 @@ pub fn recommend_group(group: &Group<'_>, selection: &Selection) -> Recommendati
     for cell in &group.cells {
         match check(cell, group.reference, selection) {
             Ok(c) => passed.push(c),
-            Err(reason) => rejected.push((cell.column.clone(), reason)),
+            Err(reason) => rejected.push((cell.column().into_owned(), reason)),
         }
     }
     let (chosen, why) = choose(&passed, selection, constraints_text(selection));
@@ -96,7 +98,7 @@ fn check<'a>(
         }
     }
     Ok(Candidate {
-        recipe: &cell.column,
+        recipe: cell.column(),
         latency,
         energy: Metric::Energy.read(cell, reference).map(|m| m.value),
         size: Metric::SizeOnDisk.read(cell, reference).map(|m| m.value),
@@ -137,7 +139,7 @@ fn choose(
     };
     let missing = passed
         .iter()
-        .find_map(|c| key(c).err().map(|e| (c.recipe, e)));
+        .find_map(|c| key(c).err().map(|e| (&c.recipe, e)));
     let (objective, note) = match missing {
         None => (selection.objective, String::new()),
         Some((recipe, reason)) => (
@@ -169,7 +171,7 @@ fn choose(
         passed.len(),
         if passed.len() == 1 { "" } else { "s" }
     );
-    (Some(best.recipe.to_owned()), why)
+    (Some(best.recipe.to_string()), why)
 }
 
 /// Recipes another recipe is no worse than on latency, accuracy drop and
@@ -177,7 +179,7 @@ fn choose(
 /// missing any of the three are left out of the comparison.
 fn dominated(group: &Group<'_>) -> Vec<(String, String)> {
     let axes = [Metric::Latency, Metric::AccuracyDrop, Metric::SizeOnDisk];
-    let points: Vec<(&str, [f64; 3])> = group
+    let points: Vec<(Cow<'_, str>, [f64; 3])> = group
         .cells
         .iter()
         .filter_map(|c| {
@@ -185,7 +187,7 @@ fn dominated(group: &Group<'_>) -> Vec<(String, String)> {
             for (v, m) in p.iter_mut().zip(axes) {
                 *v = m.read(c, group.reference).ok()?.value;
             }
-            Some((c.column.as_str(), p))
+            Some((c.column(), p))
         })
         .collect();
     let dominates = |a: &[f64; 3], b: &[f64; 3]| {
@@ -197,7 +199,7 @@ fn dominated(group: &Group<'_>) -> Vec<(String, String)> {
             points
                 .iter()
                 .find(|(_, q)| dominates(q, p))
-                .map(|(by, _)| ((*name).to_owned(), (*by).to_owned()))
+                .map(|(by, _)| (name.to_string(), by.to_string()))
         })
         .collect()
 }

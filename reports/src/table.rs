@@ -102,7 +102,11 @@ pub fn build_table(group: &Group<'_>) -> Table {
         device: group.device.to_owned(),
         workload: group.workload,
         reference: group.reference.map(str::to_owned),
-        recipes: group.cells.iter().map(|c| c.column.clone()).collect(),
+        recipes: group
+            .cells
+            .iter()
+            .map(|c| c.column().into_owned())
+            .collect(),
         rows,
     }
 }

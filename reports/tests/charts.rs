@@ -250,7 +250,6 @@ fn user_text_is_escaped() {
         c.model = "<script>alert(1)</script>".to_owned();
         if c.recipe == "q8_0" {
             c.recipe = r#"q4_0 "x" & 'y'"#.to_owned();
-            c.column = c.recipe.clone();
         }
         if c.device == "jetson" {
             c.device = "</svg><script>".to_owned();

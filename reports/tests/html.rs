@@ -128,7 +128,6 @@ fn hostile(mut cell: CellRow) -> CellRow {
     cell.model = "<script>alert(1)</script>".to_owned();
     cell.device = "pi\"5' & </td>".to_owned();
     cell.recipe = format!("{} \"x\" & 'y'", cell.recipe);
-    cell.column = cell.recipe.clone();
     cell
 }
 

@@ -74,7 +74,6 @@ fn hostile_names_render_as_text() {
         c.device = "dev|ice\n# heading".to_owned();
     }
     run.cells[1].recipe = r#"q8 "quoted" `tick` **bold**"#.to_owned();
-    run.cells[1].column = run.cells[1].recipe.clone();
     run.cells[2].result.error = Some("boom <b>x</b> | y\nz".to_owned());
     let md = render_markdown(&run, &selection(Objective::Latency));
     assert!(!md.contains("<script>") && !md.contains("<b>"), "{md}");

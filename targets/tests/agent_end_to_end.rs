@@ -13,7 +13,7 @@ use edgebench_schema::{JobResult, SCHEMA_VERSION, Status};
 use edgebench_targets::agent::sha256_hex;
 use serde_json::{Value, json};
 use support::TempTree;
-use tiny_model::{Model, job, tiny_model};
+use tiny_model::{Model, job, tiny_model, tiny_model_as};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edgebench-agent");
 
@@ -433,4 +433,78 @@ fn version_names_a_revision_and_usage_errors_exit_2() {
     );
     let out = agent(&["--help"], "");
     assert!(String::from_utf8(out.stdout).unwrap().contains("probe"));
+}
+
+/// `accuracy` on the kernel: a report for a good job, and for each bad one
+/// an `{"error"}` line naming what is wrong, with exit code 1.
+#[test]
+fn accuracy_jobs_give_a_report_or_an_error_naming_the_problem() {
+    let test = tiny_model_as("agent-acc-q8", "q8_0");
+    let reference = tiny_model_as("agent-acc-f32", "f32");
+    let dir = TempTree::empty("agent-acc-text");
+    let text_path = dir.path().join("text.txt");
+    let text = "The engineer measured every board in the lab before choosing a recipe. ".repeat(20);
+    std::fs::write(&text_path, &text).unwrap();
+    let text_sha = sha256_hex(text.as_bytes()).unwrap().0;
+    let file = |m: &Model, recipe: &str| {
+        json!({"model": {"path": m.path.to_string_lossy(), "sha256": m.sha256},
+               "recipe": recipe})
+    };
+    let good = json!({
+        "schema_version": SCHEMA_VERSION,
+        "test": file(&test, "q8_0"),
+        "reference": file(&reference, "f32"),
+        "text_path": text_path.to_string_lossy(),
+        "text_sha256": text_sha,
+        "ctx": 32,
+        "windows": 2,
+        "threads": 1,
+    });
+    let accuracy = |job: &Value| {
+        let out = agent(&["accuracy", "-q"], &format!("{job}\n"));
+        let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        (out.status.code(), line)
+    };
+    let (code, report) = accuracy(&good);
+    assert_eq!(code, Some(0), "{report}");
+    let r: edgebench_schema::AccuracyReport = serde_json::from_value(report).unwrap();
+    assert_eq!((r.windows, r.reference.as_str()), (2, "f32"));
+    assert_eq!(r.file_sha256.as_deref(), Some(test.sha256.as_str()));
+    assert!(r.ppl.is_finite() && r.kld_mean >= 0.0, "{r:?}");
+
+    let bad = |change: &dyn Fn(&mut Value), expect: &str| {
+        let mut job = good.clone();
+        change(&mut job);
+        let (code, line) = accuracy(&job);
+        assert_eq!(code, Some(1), "{line}");
+        let error = line["error"].as_str().unwrap_or_default();
+        assert!(error.contains(expect), "{expect:?} not in {error:?}");
+    };
+    bad(
+        &|j| j["text_sha256"] = json!("0".repeat(64)),
+        "the job expects",
+    );
+    bad(&|j| j["ctx"] = json!(2), "'ctx'");
+    bad(
+        &|j| j["test"]["model"]["sha256"] = json!("f".repeat(64)),
+        "sha256",
+    );
+    bad(&|j| j["test"]["recipe"] = json!("q4_0"), "q4_0");
+    bad(
+        &|j| j["text_path"] = json!("/nonexistent/text"),
+        "/nonexistent/text",
+    );
+    bad(&|j| j["windows"] = json!("two"), "windows");
+    #[cfg(not(feature = "llama-cpp"))]
+    bad(
+        &|j| j["runtime"] = json!("llama.cpp"),
+        "cargo feature `llama-cpp`",
+    );
+    let out = agent(&["accuracy"], "not json\n");
+    assert_eq!(out.status.code(), Some(1));
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        line["error"].as_str().unwrap().contains("malformed"),
+        "{line}"
+    );
 }

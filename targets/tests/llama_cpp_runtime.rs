@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use edgebench_kernels::gguf::GgufFile;
 use edgebench_schema::{AccuracyJob, EvalFile, ModelRef, Runtime, SCHEMA_VERSION};
-use edgebench_targets::agent::{prompt_tokens, score_accuracy, sha256_hex};
+use edgebench_targets::agent::{FileCheck, prompt_tokens, score_accuracy, sha256_hex};
 use edgebench_targets::protocol::Inference;
 use edgebench_targets::runtime::{self, LoadedRecipe, RuntimeError, SessionSpec};
 use support::TempTree;
@@ -123,7 +123,7 @@ fn perplexity_on_llama_cpp_is_within_half_a_percent_of_the_kernels() {
 
     // llama.cpp's f32 against the kernel's f32: the runtime's own drift.
     let job = accuracy_job(&reference, "f32", &reference, &text);
-    let r = score_accuracy(&job, &mut |_| {}).expect("accuracy on llama.cpp");
+    let r = score_accuracy(&job, FileCheck::Hash, &mut |_| {}).expect("accuracy on llama.cpp");
     assert_eq!(r.runtime, Runtime::LlamaCpp);
     assert!(r.windows >= 4 && r.scored_tokens >= 64, "{r:?}");
     assert!(r.ppl_delta_pct.abs() < 0.5, "{r:?}");
@@ -132,11 +132,16 @@ fn perplexity_on_llama_cpp_is_within_half_a_percent_of_the_kernels() {
     // q8_0 on llama.cpp against the kernel's f32, and the kernel's q8_0
     // against the same: the two runtimes' drops agree.
     let q8 = tiny_model_as("llama-ppl-q8", "q8_0");
-    let on_llama = score_accuracy(&accuracy_job(&q8, "q8_0", &reference, &text), &mut |_| {})
-        .expect("q8_0 on llama.cpp");
+    let on_llama = score_accuracy(
+        &accuracy_job(&q8, "q8_0", &reference, &text),
+        FileCheck::Hash,
+        &mut |_| {},
+    )
+    .expect("q8_0 on llama.cpp");
     let mut kernel_job = accuracy_job(&q8, "q8_0", &reference, &text);
     kernel_job.runtime = Runtime::Edgebench;
-    let on_kernel = score_accuracy(&kernel_job, &mut |_| {}).expect("q8_0 on the kernel");
+    let on_kernel =
+        score_accuracy(&kernel_job, FileCheck::Hash, &mut |_| {}).expect("q8_0 on the kernel");
     let ratio = on_llama.ppl / on_kernel.ppl;
     assert!((ratio - 1.0).abs() < 0.005, "{on_llama:?} {on_kernel:?}");
 }

@@ -88,7 +88,7 @@ fn facts(cells: &[&CellRow]) -> Vec<(String, String)> {
 /// with its version, commit and the CPU code it ran (distinct builds
 /// joined).
 fn runtimes(cells: &[&CellRow]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut builds: Vec<(&str, Vec<String>)> = Vec::new();
     for info in cells.iter().filter_map(|c| c.result.runtime.as_ref()) {
         if info.name.is_default() {
             continue;
@@ -98,16 +98,17 @@ fn runtimes(cells: &[&CellRow]) -> Vec<(String, String)> {
             build.push_str(&format!(", commit {commit}"));
         }
         build.push_str(&format!(", {}", info.cpu_backend));
-        match out.iter_mut().find(|(n, _)| n == info.name.name()) {
-            Some((_, seen)) if !seen.split("; ").any(|b| b == build) => {
-                seen.push_str("; ");
-                seen.push_str(&build);
-            }
+        let name = info.name.name();
+        match builds.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, seen)) if !seen.contains(&build) => seen.push(build),
             Some(_) => {}
-            None => out.push((info.name.name().to_owned(), build)),
+            None => builds.push((name, vec![build])),
         }
     }
-    out
+    builds
+        .into_iter()
+        .map(|(name, seen)| (name.to_owned(), seen.join("; ")))
+        .collect()
 }
 
 /// The distinct governors and the highest maximum frequency.
@@ -198,7 +199,6 @@ mod tests {
             model: "m".to_owned(),
             recipe: "q4_0".to_owned(),
             runtime: Default::default(),
-            column: "q4_0".to_owned(),
             threads: 4,
             prompt_tokens: 8,
             gen_tokens: 8,

@@ -19,7 +19,6 @@ pub fn report_input(id: &RunId, env: &EnvInfo, records: &[StoredResult]) -> Repo
             model: s.meta.model.clone(),
             recipe: s.meta.recipe.clone(),
             runtime: s.meta.runtime,
-            column: CellRow::column_of(&s.meta.recipe, s.meta.runtime),
             threads: s.meta.threads,
             prompt_tokens: s.meta.prompt_tokens,
             gen_tokens: s.meta.gen_tokens,

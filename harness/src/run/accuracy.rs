@@ -61,8 +61,9 @@ pub fn agent_job(
     }
 }
 
-/// Scores `job` in this process, or with the agent at `agent` when given
-/// (`agent accuracy`, the job on its stdin).
+/// Scores `job` in this process (on files this controller vouches for), or
+/// with the agent at `agent` when given (`agent accuracy`, the job on its
+/// stdin, which hashes the files as any agent does).
 ///
 /// # Errors
 /// What the scoring reports, naming the recipe, reference and runtime.
@@ -77,9 +78,15 @@ pub fn measure(
         )
     };
     match agent {
-        None => edgebench_targets::agent::score_accuracy(job, &mut |_| {})
-            .map_err(|e| anyhow::anyhow!(edgebench_targets::agent::error_chain(&e)))
-            .with_context(what),
+        // The files come from this controller's recipe cache, checked
+        // against their hashes when they were made or taken from it.
+        None => edgebench_targets::agent::score_accuracy(
+            job,
+            edgebench_targets::agent::FileCheck::Vouched,
+            &mut |_| {},
+        )
+        .map_err(|e| anyhow::anyhow!(edgebench_targets::agent::error_chain(&e)))
+        .with_context(what),
         Some(agent) => in_agent(job, agent).with_context(what),
     }
 }

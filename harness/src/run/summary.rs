@@ -42,11 +42,7 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 fn row(cell: &Cell, r: Option<&JobResult>, reference: Option<&str>) -> Row {
-    let recipe = if cell.runtime.is_default() {
-        cell.recipe.clone()
-    } else {
-        format!("{} · {}", cell.recipe, cell.runtime)
-    };
+    let recipe = edgebench_reports::CellRow::column_of(&cell.recipe, cell.runtime);
     let workload = format!(
         "{}t p{} g{}",
         cell.threads, cell.prompt_tokens, cell.gen_tokens

@@ -1,6 +1,8 @@
 //! Grouped bars per model × workload: one group per recipe, one bar per
 //! device, whiskers for the 95 % interval of the median.
 
+use std::borrow::Cow;
+
 use edgebench_schema::Summary;
 use plotters::prelude::*;
 
@@ -116,11 +118,12 @@ pub(crate) fn charts(input: &ReportInput, devices: &[&str], kind: BarKind) -> Ve
 
 /// The bars of `cells`, or why there are none.
 fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
-    let mut recipes: Vec<&str> = Vec::new();
+    let mut columns: Vec<Cow<'_, str>> = Vec::new();
     let mut devices: Vec<&str> = Vec::new();
     for c in cells {
-        if !recipes.contains(&c.column.as_str()) {
-            recipes.push(&c.column);
+        let column = c.column();
+        if !columns.contains(&column) {
+            columns.push(column);
         }
         if !devices.contains(&c.device.as_str()) {
             devices.push(&c.device);
@@ -129,7 +132,7 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
     devices.sort_by_key(|d| device_index(all_devices, d));
     let mut bars: Vec<Bar> = Vec::new();
     for c in cells {
-        let group = recipes.iter().position(|r| *r == c.column).unwrap_or(0);
+        let group = columns.iter().position(|r| *r == c.column()).unwrap_or(0);
         let device = devices.iter().position(|d| *d == c.device).unwrap_or(0);
         if bars.iter().any(|b| b.group == group && b.device == device) {
             continue;
@@ -165,6 +168,7 @@ fn body(cells: &[&CellRow], all_devices: &[&str], kind: BarKind) -> ChartBody {
         .map(|d| style::colour(device_index(all_devices, d)))
         .collect();
     render(|root| {
+        let recipes: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
         let n = recipes.len();
         let mut chart = style::frame(root, axis::Slots::centred(n), y0..y1)?;
         let x_label = |x: &f64| axis::category(&recipes, *x);

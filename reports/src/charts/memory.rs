@@ -1,6 +1,8 @@
 //! Peak resident memory against size on disk per model, one colour per
 //! device.
 
+use std::borrow::Cow;
+
 use plotters::prelude::*;
 
 use super::axis::{self, plottable};
@@ -15,7 +17,7 @@ const CAPTION: &str = "Peak resident memory of the agent (MiB) against the recip
 
 /// One cell's place.
 struct Point<'a> {
-    recipe: &'a str,
+    recipe: Cow<'a, str>,
     device: usize,
     size: f64,
     rss: f64,
@@ -62,11 +64,11 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
         let device = device_index(devices, &c.device);
         match points
             .iter_mut()
-            .find(|p| p.device == device && p.recipe == c.column)
+            .find(|p| p.device == device && p.recipe == c.column())
         {
             Some(p) => p.rss = p.rss.max(rss),
             None => points.push(Point {
-                recipe: &c.column,
+                recipe: c.column(),
                 device,
                 size,
                 rss,
@@ -102,7 +104,7 @@ fn body(cells: &[&CellRow], devices: &[&str]) -> ChartBody {
                 .draw_series(mine.map(|p| {
                     EmptyElement::at((p.size, p.rss))
                         + Circle::new((0, 0), 4, colour.filled())
-                        + style::point_label(p.recipe, BLACK, p.size, xr)
+                        + style::point_label(&p.recipe, BLACK, p.size, xr)
                 }))
                 .map_err(err)?
                 .label(devices.get(d).copied().unwrap_or_default())

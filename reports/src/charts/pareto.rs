@@ -1,6 +1,8 @@
 //! Accuracy drop against latency per model × device × workload, with the
 //! Pareto frontier: the recipes no other recipe beats on both.
 
+use std::borrow::Cow;
+
 use edgebench_schema::Status;
 use plotters::prelude::*;
 
@@ -17,7 +19,7 @@ const CAPTION: &str = "Accuracy drop (perplexity increase against the reference 
 
 /// One recipe's place.
 struct Point<'a> {
-    recipe: &'a str,
+    recipe: Cow<'a, str>,
     latency: f64,
     drop: f64,
 }
@@ -75,7 +77,7 @@ fn body(g: &Group<'_>) -> ChartBody {
             let latency = Metric::Latency.read(c, g.reference).ok()?.value;
             let drop = Metric::AccuracyDrop.read(c, g.reference).ok()?.value;
             (plottable(latency) && plottable(drop)).then_some(Point {
-                recipe: &c.column,
+                recipe: c.column(),
                 latency,
                 drop,
             })
@@ -131,7 +133,7 @@ fn body(g: &Group<'_>) -> ChartBody {
                 .draw_series(mine.map(|p| {
                     EmptyElement::at((p.latency, p.drop))
                         + Circle::new((0, 0), 4, colour.filled())
-                        + style::point_label(p.recipe, colour, p.latency, xr)
+                        + style::point_label(&p.recipe, colour, p.latency, xr)
                 }))
                 .map_err(err)?
                 .label(label)

@@ -1,6 +1,8 @@
 //! The distribution of per-token decode latency per recipe, as box plots,
 //! per model × device × workload.
 
+use std::borrow::Cow;
+
 use edgebench_schema::Status;
 use plotters::prelude::*;
 
@@ -36,7 +38,8 @@ pub(crate) fn charts(input: &ReportInput, devices: &[&str]) -> Vec<Chart> {
 
 /// The box plots of `g`, or why there are none.
 fn body(g: &Group<'_>, colour: RGBColor) -> ChartBody {
-    let recipes: Vec<&str> = g.cells.iter().map(|c| c.column.as_str()).collect();
+    let columns: Vec<Cow<'_, str>> = g.cells.iter().map(|c| c.column()).collect();
+    let recipes: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
     let samples: Vec<Vec<f64>> = g
         .cells
         .iter()

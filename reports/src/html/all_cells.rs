@@ -69,7 +69,7 @@ pub(super) fn row(cell: &CellRow) -> Vec<Value> {
     vec![
         text(&cell.device),
         text(&cell.model),
-        text(&cell.column),
+        text(&cell.column()),
         number(Some(cell.threads.into()), 0),
         number(Some(cell.prompt_tokens.into()), 0),
         number(Some(cell.gen_tokens.into()), 0),

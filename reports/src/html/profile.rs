@@ -65,7 +65,7 @@ impl ProfileView {
                 "{} · {} · {} · {}",
                 cell.device,
                 cell.model,
-                cell.column,
+                cell.column(),
                 cell.workload()
             ),
             totals: format!(

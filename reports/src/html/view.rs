@@ -59,7 +59,7 @@ impl<'a> HeaderView<'a> {
 pub(super) struct FailedView<'a> {
     pub device: &'a str,
     pub model: &'a str,
-    pub recipe: &'a str,
+    pub recipe: std::borrow::Cow<'a, str>,
     pub workload: String,
     pub status: &'static str,
     pub error: &'a str,
@@ -70,7 +70,7 @@ impl<'a> FailedView<'a> {
         FailedView {
             device: &c.device,
             model: &c.model,
-            recipe: &c.column,
+            recipe: c.column(),
             workload: c.workload().to_string(),
             status: c.result.status.name(),
             error: c.result.error.as_deref().unwrap_or("no error given"),

@@ -16,23 +16,35 @@ use crate::runtime;
 /// Largest evaluation text read, in bytes.
 pub const TEXT_LIMIT: u64 = 256 << 20;
 
-/// Scores `job`; `progress` hears each step.
+/// Whether [`score_accuracy`] hashes the two model files first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileCheck {
+    /// Hash both files against the job (an agent receiving a job).
+    Hash,
+    /// The caller vouches for them: it made or verified them itself and
+    /// the job names its own copies (the controller's recipe cache).
+    Vouched,
+}
+
+/// Scores `job`; `progress` hears each step. The text is always checked
+/// against its hash (it is read whole anyway); the model files as `check`
+/// says.
 ///
 /// # Errors
 /// A file or text that is missing, has another hash or does not load, a
 /// runtime this agent lacks, or an evaluation that fails.
 pub fn score_accuracy(
     job: &AccuracyJob,
+    check: FileCheck,
     progress: &mut dyn FnMut(&str),
 ) -> Result<AccuracyReport, AgentError> {
     runtime::check_built(job.runtime)?;
     let text = read_text(&job.text_path, &job.text_sha256)?;
-    verify_file(&job.test.model.path, &job.test.model.sha256, progress)?;
-    verify_file(
-        &job.reference.model.path,
-        &job.reference.model.sha256,
-        progress,
-    )?;
+    if check == FileCheck::Hash {
+        for f in [&job.test, &job.reference] {
+            verify_file(&f.model.path, &f.model.sha256, progress)?;
+        }
+    }
     let reference = open_recipe_file(&job.reference.model.path, &job.reference.recipe)?;
     let tokenizer = Tokenizer::from_gguf(&reference.file).map_err(|e| AgentError::EvalText {
         path: job.reference.model.path.clone(),

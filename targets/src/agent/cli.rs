@@ -192,7 +192,8 @@ fn accuracy(quiet: bool) -> ExitCode {
                 .map_err(|e| agent::error_chain(&agent::AgentError::Job(e)))
         })
         .and_then(|job| {
-            agent::score_accuracy(&job, &mut progress).map_err(|e| agent::error_chain(&e))
+            agent::score_accuracy(&job, agent::FileCheck::Hash, &mut progress)
+                .map_err(|e| agent::error_chain(&e))
         });
     match report {
         Ok(r) => {

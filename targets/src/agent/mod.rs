@@ -23,7 +23,7 @@ mod run_cli;
 mod store_cli;
 
 pub use crate::store::sha256_hex;
-pub use accuracy::{TEXT_LIMIT, score_accuracy};
+pub use accuracy::{FileCheck, TEXT_LIMIT, score_accuracy};
 pub use controller_watch::ControllerWatch;
 pub use device::{DeviceReport, check_device, hottest, run_gate, seconds, throttling_change};
 pub use device_lock::{DeviceLock, LockError};

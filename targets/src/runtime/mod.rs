@@ -86,13 +86,17 @@ pub trait LoadedRecipe {
 /// # Errors
 /// [`RuntimeError::NotBuilt`] for a runtime left out of this build.
 pub fn check_built(runtime: Runtime) -> Result<(), RuntimeError> {
+    match runtime.cargo_feature() {
+        Some(feature) if !built_with(runtime) => Err(RuntimeError::NotBuilt { runtime, feature }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether this build links `runtime` in.
+fn built_with(runtime: Runtime) -> bool {
     match runtime {
-        Runtime::Edgebench => Ok(()),
-        Runtime::LlamaCpp if cfg!(feature = "llama-cpp") => Ok(()),
-        Runtime::LlamaCpp => Err(RuntimeError::NotBuilt {
-            runtime,
-            feature: "llama-cpp",
-        }),
+        Runtime::Edgebench => true,
+        Runtime::LlamaCpp => cfg!(feature = "llama-cpp"),
     }
 }
 
@@ -142,7 +146,6 @@ fn load_llama_cpp(path: &Path) -> Result<Box<dyn LoadedRecipe>, RuntimeError> {
 
 #[cfg(not(feature = "llama-cpp"))]
 fn load_llama_cpp(_: &Path) -> Result<Box<dyn LoadedRecipe>, RuntimeError> {
-    check_built(Runtime::LlamaCpp)?;
     Err(RuntimeError::NotBuilt {
         runtime: Runtime::LlamaCpp,
         feature: "llama-cpp",

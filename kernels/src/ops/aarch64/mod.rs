@@ -90,44 +90,13 @@ fn bf16_neon(w: &[u8], x: &[f32]) -> f32 {
     unsafe { float::dot_bf16(w, x) }
 }
 
-/// Declares a safe wrapper around a NEON attention kernel that checks the
-/// attention contract first and leaves head widths that are not a multiple
-/// of 8 to the scalar reference.
-macro_rules! attend_entry {
-    ($name:ident, $imp:path, $reference:path, $bytes:expr) => {
-        fn $name(
-            queries: HeadQueries<'_>,
-            keys: KvHead<'_>,
-            values: KvHead<'_>,
-            n_ctx: usize,
-            scores: &mut [f32],
-            out: &mut [f32],
-        ) {
-            attend_shape(
-                &queries,
-                &keys,
-                &values,
-                n_ctx,
-                $bytes,
-                scores.len(),
-                out.len(),
-            );
-            if !queries.head_dim.is_multiple_of(8) || n_ctx == 0 {
-                return $reference(queries, keys, values, n_ctx, scores, out);
-            }
-            // SAFETY: NEON is available (see above); the shape was checked.
-            unsafe { $imp(queries, keys, values, n_ctx, scores, out) }
-        }
-    };
-}
-
-attend_entry!(
+checked_attend!(
     attend_f32_neon,
     attention::attend_f32,
     scalar::attend_f32,
     4
 );
-attend_entry!(
+checked_attend!(
     attend_f16_neon,
     attention::attend_f16,
     scalar::attend_f16,

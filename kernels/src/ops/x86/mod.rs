@@ -265,44 +265,13 @@ panel_wrappers!(
     avx2_panel::q4_0_avx512vnni
 );
 
-/// Declares a safe wrapper around an AVX2 attention kernel that checks the
-/// attention contract first and leaves head widths that are not a multiple
-/// of 8 to the scalar reference.
-macro_rules! attend_wrapper {
-    ($name:ident, $imp:path, $reference:path, $bytes:expr) => {
-        fn $name(
-            queries: HeadQueries<'_>,
-            keys: KvHead<'_>,
-            values: KvHead<'_>,
-            n_ctx: usize,
-            scores: &mut [f32],
-            out: &mut [f32],
-        ) {
-            attend_shape(
-                &queries,
-                &keys,
-                &values,
-                n_ctx,
-                $bytes,
-                scores.len(),
-                out.len(),
-            );
-            if !queries.head_dim.is_multiple_of(8) || n_ctx == 0 {
-                return $reference(queries, keys, values, n_ctx, scores, out);
-            }
-            // SAFETY: as for `wrapper!`; the shape was checked above.
-            unsafe { $imp(queries, keys, values, n_ctx, scores, out) }
-        }
-    };
-}
-
-attend_wrapper!(
+checked_attend!(
     avx2_attend_f32,
     avx2_attention::attend_f32,
     scalar::attend_f32,
     4
 );
-attend_wrapper!(
+checked_attend!(
     avx2_attend_f16,
     avx2_attention::attend_f16,
     scalar::attend_f16,
